@@ -1,0 +1,10 @@
+DROP TABLE app_locks;
+DROP TABLE import_runs;
+DROP TABLE reviews;
+DROP TABLE interview_items;
+DROP TABLE interviews;
+DROP TABLE cards;
+DROP TABLE questions;
+DROP TABLE question_sets;
+DROP TABLE topics;
+DROP TABLE users;

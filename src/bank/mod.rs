@@ -1,0 +1,10 @@
+//! The question bank: the YAML format, its validator, Markdown rendering, import and export.
+
+pub mod export;
+pub mod import;
+pub mod load;
+pub mod model;
+pub mod render;
+pub mod stats;
+pub mod validate;
+pub mod yaml;

@@ -1,0 +1,178 @@
+//! Markdown to safe HTML, done once at import so no page renders Markdown per request.
+//!
+//! pulldown-cmark renders, syntect highlights fenced code with CSS classes (`hl-…`, styled by
+//! `/static/highlight.css`), and ammonia sanitizes the result so a question file can never
+//! inject script into a page.
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd, html};
+use std::sync::LazyLock;
+use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
+use syntect::parsing::SyntaxSet;
+use syntect::util::LinesWithEndings;
+
+const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+
+static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tag_attributes("span", &["class"])
+        .add_tag_attributes("code", &["class"])
+        .add_tag_attributes("pre", &["class"])
+        .link_rel(Some("noopener noreferrer nofollow"));
+    builder
+});
+
+/// HTML that went through [`markdown_to_html`]: the only HTML templates may print unescaped.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct SanitizedHtml(String);
+
+impl SanitizedHtml {
+    /// Wraps HTML read back from the database, where only this module's output is ever stored.
+    pub fn from_trusted_storage(html: String) -> SanitizedHtml {
+        SanitizedHtml(html)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Display for SanitizedHtml {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Renders Markdown to sanitized HTML with highlighted code blocks.
+pub fn markdown_to_html(markdown: &str) -> SanitizedHtml {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut events = Vec::new();
+    let mut code: Option<(String, String)> = None;
+    for event in Parser::new_ext(markdown, options) {
+        match (&mut code, event) {
+            (None, Event::Start(Tag::CodeBlock(kind))) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().unwrap_or("").to_owned()
+                    }
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((lang, String::new()));
+            }
+            (Some((_, text)), Event::Text(t)) => text.push_str(&t),
+            (Some(_), Event::End(TagEnd::CodeBlock)) => {
+                if let Some((lang, text)) = code.take() {
+                    events.push(Event::Html(highlight(&lang, &text).into()));
+                }
+            }
+            (Some(_), _) => {}
+            (None, other) => events.push(other),
+        }
+    }
+    let mut raw = String::with_capacity(markdown.len() * 2);
+    html::push_html(&mut raw, events.into_iter());
+    SanitizedHtml(SANITIZER.clean(&raw).to_string())
+}
+
+/// Syntax names in the fences we write map onto syntect's bundled grammars.
+fn syntax_token(lang: &str) -> &str {
+    match lang {
+        "js" | "mjs" | "cjs" | "javascript" | "jsx" | "ts" | "typescript" => "js",
+        "sh" | "bash" | "shell" | "console" => "sh",
+        other => other,
+    }
+}
+
+fn highlight(lang: &str, code: &str) -> String {
+    let lang_class = escape_attr(lang);
+    let syntax = if lang.is_empty() {
+        None
+    } else {
+        SYNTAXES.find_syntax_by_token(syntax_token(lang))
+    };
+    let Some(syntax) = syntax else {
+        return format!(
+            "<pre class=\"code\"><code class=\"language-{lang_class}\">{}</code></pre>\n",
+            escape_text(code)
+        );
+    };
+    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
+    for line in LinesWithEndings::from(code) {
+        if generator
+            .parse_html_for_line_which_includes_newline(line)
+            .is_err()
+        {
+            // A grammar that cannot cope with the text is no reason to lose the code.
+            return format!(
+                "<pre class=\"code\"><code class=\"language-{lang_class}\">{}</code></pre>\n",
+                escape_text(code)
+            );
+        }
+    }
+    format!(
+        "<pre class=\"code\"><code class=\"language-{lang_class}\">{}</code></pre>\n",
+        generator.finalize()
+    )
+}
+
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn escape_attr(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// The stylesheet for highlighted code: a light theme, and a dark one under
+/// `prefers-color-scheme: dark`.
+pub fn highlight_css() -> String {
+    let themes = syntect::highlighting::ThemeSet::load_defaults();
+    let light = themes
+        .themes
+        .get("InspiredGitHub")
+        .and_then(|t| css_for_theme_with_class_style(t, CLASS_STYLE).ok())
+        .unwrap_or_default();
+    let dark = themes
+        .themes
+        .get("base16-ocean.dark")
+        .and_then(|t| css_for_theme_with_class_style(t, CLASS_STYLE).ok())
+        .unwrap_or_default();
+    format!("{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_blocks_are_highlighted_with_classes_not_inline_styles() {
+        let html = markdown_to_html("```js\nconst a = 1;\n```\n").into_string();
+        assert!(html.contains("class=\"hl-"), "{html}");
+        assert!(!html.contains("style="), "{html}");
+        assert!(html.contains("language-js"));
+    }
+
+    #[test]
+    fn scripts_and_event_handlers_are_removed() {
+        let html =
+            markdown_to_html("<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n").into_string();
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn unknown_languages_are_escaped_plain_text() {
+        let html = markdown_to_html("```weird\n<b>x</b>\n```\n").into_string();
+        assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"), "{html}");
+    }
+}
