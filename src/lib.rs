@@ -1,5 +1,10 @@
-//! Rehearse: practise Node.js backend interview questions with spaced repetition.
+//! Rehearse: practise Node.js backend interview questions with spaced repetition and timed mock
+//! interviews. The library holds all logic; `main.rs` only parses flags and calls [`cli::run`].
 
 pub mod bank;
+pub mod cli;
+pub mod config;
 pub mod db;
 pub mod sm2;
+pub mod telemetry;
+pub mod web;

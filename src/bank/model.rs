@@ -110,7 +110,7 @@ pub struct Question {
     pub topic: Slug,
     pub difficulty: Difficulty,
     pub kind: Kind,
-    pub tags: Vec<Slug>,
+    pub tags: Vec<String>,
     pub time_limit_secs: u32,
     pub prompt: String,
     pub answer: String,

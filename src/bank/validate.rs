@@ -13,6 +13,7 @@ use std::fmt;
 pub const FORMAT_VERSION: i64 = 1;
 /// Limits from `questions/README.md`.
 pub const MAX_KEY_POINTS: usize = 8;
+pub const MAX_TAG_CHARS: usize = 40;
 pub const MIN_TIME_LIMIT_SECS: u32 = 10;
 pub const MAX_TIME_LIMIT_SECS: u32 = 2 * 60 * 60;
 
@@ -535,10 +536,17 @@ impl<'p> Checker<'p> {
         if let Some(n) = fields.values.get("tags") {
             if let Some(items) = self.list(n, "tags") {
                 for t in items {
-                    if let Some(tag) = self.slug(t, "tag") {
-                        if !tags.contains(&tag) {
-                            tags.push(tag);
-                        }
+                    let Some(tag) = self.non_empty_text(t, "tag") else {
+                        continue;
+                    };
+                    let tag = tag.trim().to_owned();
+                    if tag.chars().count() > MAX_TAG_CHARS || tag.contains('\n') {
+                        self.report(
+                            t.pos,
+                            format!("tag \"{tag}\" is too long: a tag is one short word or phrase of at most {MAX_TAG_CHARS} characters"),
+                        );
+                    } else if !tags.contains(&tag) {
+                        tags.push(tag);
                     }
                 }
             }

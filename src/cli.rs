@@ -1,0 +1,178 @@
+//! The command-line commands: thin wrappers that print results and choose exit codes.
+
+use crate::bank::{export, import, load, stats, validate};
+use crate::config::{Cli, Command, ServeArgs};
+use crate::db::{self, DatabaseUrl, Db};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// 1: the input has problems. 2: usage, I/O or database failure.
+const EXIT_INVALID: u8 = 1;
+const EXIT_FAILURE: u8 = 2;
+
+pub fn run(cli: Cli) -> ExitCode {
+    let url = DatabaseUrl::parse(&cli.database);
+    match cli.command {
+        Command::Serve(args) => serve(url, args),
+        Command::Import { paths, dry_run } => import_command(&url, &paths, dry_run),
+        Command::Check { paths, stats } => check_command(&paths, stats),
+        Command::Export { set, out } => export_command(&url, set.as_deref(), &out),
+        Command::Migrate => migrate_command(&url),
+    }
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_FAILURE)
+}
+
+fn print_problems(problems: &[validate::Problem]) -> ExitCode {
+    for p in problems {
+        println!("{p}");
+    }
+    eprintln!(
+        "{} problem{} found",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    // A missing or unreadable path is an I/O error; everything else is invalid input.
+    if problems.iter().all(|p| p.pos.is_none() && p.message.contains("no such file")) {
+        ExitCode::from(EXIT_FAILURE)
+    } else {
+        ExitCode::from(EXIT_INVALID)
+    }
+}
+
+fn open_migrated(url: &DatabaseUrl) -> Result<Db, db::DbError> {
+    let db = Db::open(url, 2)?;
+    let mut conn = db.writer()?;
+    db::migrate::run_pending(&mut conn)?;
+    Ok(db)
+}
+
+fn migrate_command(url: &DatabaseUrl) -> ExitCode {
+    let result = Db::open(url, 1).and_then(|db| {
+        let mut conn = db.writer()?;
+        db::migrate::run_pending(&mut conn)
+    });
+    match result {
+        Ok(n) => {
+            println!("{n} migration(s) applied to {}", url.redacted());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn check_command(paths: &[PathBuf], with_stats: bool) -> ExitCode {
+    let (files, mut problems) = load::load_paths(paths);
+    let sources: Vec<_> = files.into_iter().map(|f| f.source).collect();
+    match validate::validate(&sources, &validate::Context::default()) {
+        Ok(bank) if problems.is_empty() => {
+            println!(
+                "0 problems: {} questions in {} sets",
+                bank.question_count(),
+                bank.sets.len()
+            );
+            if with_stats {
+                print!("\n{}", stats::render(&bank, 3));
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(_) => print_problems(&problems),
+        Err(found) => {
+            problems.extend(found);
+            problems.sort();
+            print_problems(&problems)
+        }
+    }
+}
+
+fn progress_bar() -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} questions {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
+fn import_command(url: &DatabaseUrl, paths: &[PathBuf], dry_run: bool) -> ExitCode {
+    let (files, problems) = load::load_paths(paths);
+    if !problems.is_empty() {
+        return print_problems(&problems);
+    }
+    let db = match open_migrated(url) {
+        Ok(db) => db,
+        Err(e) => return fail(e),
+    };
+    let mut conn = match db.writer() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let bar = progress_bar();
+    let on_progress = |done: usize, total: usize| {
+        // Only big imports take long enough for a bar to help.
+        if let Some(bar) = bar.as_ref().filter(|_| total >= 1000) {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    };
+    let result = if dry_run {
+        import::dry_run(&mut conn, &files)
+    } else {
+        let actor = import::Actor {
+            name: "cli".into(),
+            source: "cli",
+        };
+        import::import(&mut conn, &files, &actor, chrono::Utc::now().naive_utc(), &on_progress)
+    };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(report) => {
+            for line in report.plan.changed_lines() {
+                println!("{line}");
+            }
+            let prefix = if report.applied { "" } else { "dry run, nothing written: " };
+            println!("{prefix}{}", report.plan.counts);
+            ExitCode::SUCCESS
+        }
+        Err(import::ImportError::Invalid(problems)) => print_problems(&problems),
+        Err(e) => fail(e),
+    }
+}
+
+fn export_command(url: &DatabaseUrl, set: Option<&str>, out: &std::path::Path) -> ExitCode {
+    let db = match open_migrated(url) {
+        Ok(db) => db,
+        Err(e) => return fail(e),
+    };
+    let result = db
+        .reader()
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| export::export_to_dir(&mut conn, set, out).map_err(|e| e.to_string()));
+    match result {
+        Ok(files) => {
+            for f in files {
+                println!("wrote {}", f.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn serve(url: DatabaseUrl, args: ServeArgs) -> ExitCode {
+    let system = actix_web::rt::System::new();
+    match system.block_on(crate::web::serve(url, args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}

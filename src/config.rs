@@ -1,0 +1,83 @@
+//! Command-line flags (each with an environment variable fallback). The defaults run locally on
+//! an SQLite file with nothing to set up.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rehearse",
+    version,
+    about = "Practise Node.js backend interview questions with spaced repetition and timed mock interviews",
+    after_help = "Examples:\n  rehearse serve                          # http://127.0.0.1:8080 on ./rehearse.db\n  rehearse check questions/               # validate the question files\n  rehearse import questions/ --dry-run    # show what an import would change\n  DATABASE_URL=postgres://postgres@127.0.0.1/test rehearse migrate\n\nLogging: set RUST_LOG (for example RUST_LOG=rehearse=debug)."
+)]
+pub struct Cli {
+    /// Database to use: a postgres:// or postgresql:// URL selects PostgreSQL; anything else is an
+    /// SQLite file (an optional sqlite:// prefix is allowed).
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = "rehearse.db")]
+    pub database: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web application (migrates the database, and imports the shipped questions into
+    /// an empty one).
+    #[command(after_help = "Example:\n  rehearse serve --bind 0.0.0.0:8080")]
+    Serve(ServeArgs),
+
+    /// Validate and import question files or folders of *.yaml files, all in one transaction.
+    #[command(after_help = "Examples:\n  rehearse import questions/\n  rehearse import questions/streams.yaml --dry-run\n\nExit status: 0 imported, 1 the files have problems (nothing written), 2 usage or I/O error.")]
+    Import {
+        /// Files or folders to import.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print the summary and the per-question plan, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+
+    /// Validate question files without touching any database.
+    #[command(after_help = "Examples:\n  rehearse check questions/\n  rehearse check --stats questions/\n\nExit status: 0 no problems, 1 problems found, 2 usage or I/O error.")]
+    Check {
+        /// Files or folders to check.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Also print counts by area, topic, difficulty and kind.
+        #[arg(long)]
+        stats: bool,
+    },
+
+    /// Write the stored question sets (and the topic tree) as YAML files.
+    #[command(after_help = "Examples:\n  rehearse export --out backup/\n  rehearse export --set streams --out /tmp/streams")]
+    Export {
+        /// Export only this set (its slug).
+        #[arg(long)]
+        set: Option<String>,
+        /// Folder to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+
+    /// Apply pending database migrations and exit.
+    #[command(after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test rehearse migrate")]
+    Migrate,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, env = "REHEARSE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Folder of question files imported when the database holds no questions yet.
+    #[arg(long, env = "REHEARSE_QUESTIONS", default_value = "questions")]
+    pub questions: PathBuf,
+
+    /// Read connections in the pool (default: twice the number of cores).
+    #[arg(long, env = "REHEARSE_POOL_SIZE")]
+    pub pool_size: Option<u32>,
+}

@@ -1,0 +1,14 @@
+//! Logging through `tracing`, filtered by `RUST_LOG` (default: info for Rehearse, warnings for
+//! libraries).
+
+use tracing_subscriber::EnvFilter;
+
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("rehearse=info,actix_web=info,warn"));
+    // A second init (tests start many apps in one process) is harmless, so its error is ignored.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,74 @@
+//! The one place where errors become HTTP responses.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("page not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    #[error("could not render the page: {0}")]
+    Template(#[from] askama::Error),
+    #[error("{0}")]
+    Unexpected(String),
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::Db(crate::db::DbError::Query(e))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let (title, message) = match self {
+            AppError::NotFound => (
+                "Page not found",
+                "There is nothing at this address. Check the link, or start from the home page.",
+            ),
+            other => {
+                // Log the whole chain once, here; the visitor gets a calm page without internals.
+                let mut chain = other.to_string();
+                let mut source = std::error::Error::source(other);
+                while let Some(s) = source {
+                    chain.push_str(": ");
+                    chain.push_str(&s.to_string());
+                    source = s.source();
+                }
+                tracing::error!(error = %chain, "request failed");
+                (
+                    "Something went wrong",
+                    "Rehearse could not finish this request. Nothing you did caused it; please try again in a moment.",
+                )
+            }
+        };
+        let body = ErrorPage { title, message }
+            .render()
+            .unwrap_or_else(|_| message.to_owned());
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body)
+    }
+}
+
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}

@@ -1,0 +1,224 @@
+//! HTTP glue: building the app, shared state, errors, static files and health checks.
+
+pub mod error;
+pub mod health;
+pub mod statics;
+
+use crate::bank::{import, load};
+use crate::config::ServeArgs;
+use crate::db::{self, DatabaseUrl, Db, DbConnection};
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use chrono::{DateTime, Utc};
+use error::AppError;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+/// Where "now" comes from: the system clock in production, a settable one in tests.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Runs a read query on a blocking thread, keeping the request's tracing span.
+    pub async fn read<T, F>(&self, query: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        let span = tracing::Span::current();
+        web::block(move || {
+            let _entered = span.enter();
+            let mut conn = db.reader()?;
+            query(&mut conn)
+        })
+        .await
+        .map_err(|_| AppError::Unexpected("the database task was cancelled".into()))?
+    }
+
+    /// Runs a write on the writer connection (the only one on SQLite), on a blocking thread.
+    pub async fn write<T, F>(&self, query: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        let span = tracing::Span::current();
+        web::block(move || {
+            let _entered = span.enter();
+            let mut conn = db.writer()?;
+            query(&mut conn)
+        })
+        .await
+        .map_err(|_| AppError::Unexpected("the database task was cancelled".into()))?
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the shipped questions in {path} have problems:\n{problems}")]
+    ShippedBank { path: String, problems: String },
+    #[error(transparent)]
+    Import(#[from] import::ImportError),
+    #[error("the server stopped with an error: {0}")]
+    Server(#[from] std::io::Error),
+}
+
+/// A started application: tests read its port and database; `serve` awaits it.
+pub struct Application {
+    pub port: u16,
+    pub state: AppState,
+    server: Server,
+}
+
+impl Application {
+    /// Opens and migrates the database, imports the shipped bank into an empty one, and binds.
+    pub async fn build(
+        url: DatabaseUrl,
+        args: ServeArgs,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Application, StartError> {
+        let pool_size = args.pool_size.unwrap_or_else(db::default_read_connections);
+        let questions_dir = args.questions.clone();
+        let db = web::block(move || prepare_database(&url, pool_size, &questions_dir))
+            .await
+            .map_err(|e| StartError::Server(std::io::Error::other(e.to_string())))??;
+        let listener = TcpListener::bind(args.bind).map_err(|source| StartError::Bind {
+            addr: args.bind.to_string(),
+            source,
+        })?;
+        let port = listener.local_addr()?.port();
+        let state = AppState { db, clock };
+        let server = run(listener, state.clone())?;
+        Ok(Application {
+            port,
+            state,
+            server,
+        })
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests and stops.
+    pub async fn run_until_stopped(self) -> Result<(), StartError> {
+        Ok(self.server.await?)
+    }
+}
+
+fn prepare_database(
+    url: &DatabaseUrl,
+    pool_size: u32,
+    questions_dir: &std::path::Path,
+) -> Result<Db, StartError> {
+    let db = Db::open(url, pool_size)?;
+    let mut conn = db.writer()?;
+    let applied = db::migrate::run_pending(&mut conn)?;
+    tracing::info!(database = %url.redacted(), applied, "database ready");
+    let empty = {
+        use crate::db::schema::questions;
+        use diesel::prelude::*;
+        questions::table
+            .count()
+            .get_result::<i64>(&mut *conn)
+            .map_err(db::DbError::from)?
+            == 0
+    };
+    if empty {
+        if questions_dir.is_dir() {
+            let (files, problems) = load::load_paths(&[questions_dir.to_path_buf()]);
+            if !problems.is_empty() {
+                return Err(shipped_problems(questions_dir, &problems));
+            }
+            let actor = import::Actor {
+                name: "startup".into(),
+                source: "cli",
+            };
+            match import::import(&mut conn, &files, &actor, Utc::now().naive_utc(), &|_, _| {}) {
+                Ok(report) => tracing::info!(
+                    summary = %report.plan.counts,
+                    "imported the shipped questions into the empty database"
+                ),
+                Err(import::ImportError::Invalid(problems)) => {
+                    return Err(shipped_problems(questions_dir, &problems));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            tracing::warn!(
+                folder = %questions_dir.display(),
+                "the database holds no questions and the questions folder is missing"
+            );
+        }
+    }
+    drop(conn);
+    Ok(db)
+}
+
+fn shipped_problems(path: &std::path::Path, problems: &[crate::bank::validate::Problem]) -> StartError {
+    StartError::ShippedBank {
+        path: path.display().to_string(),
+        problems: problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+/// Builds the HTTP server on a bound listener (port 0 works, for tests).
+pub fn run(listener: TcpListener, state: AppState) -> Result<Server, std::io::Error> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
+            .wrap(actix_web::middleware::NormalizePath::trim())
+            .configure(routes)
+            .default_service(web::to(error::not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}
+
+/// Every route of the application, in one place.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.configure(health::routes)
+        .configure(statics::routes)
+        .configure(crate::bank::routes::routes);
+}
+
+/// `rehearse serve`.
+pub async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), StartError> {
+    let bind = args.bind;
+    let app = Application::build(url, args, Arc::new(SystemClock)).await?;
+    tracing::info!(
+        "Rehearse is running on http://{}:{}/ (Ctrl-C to stop)",
+        bind.ip(),
+        app.port
+    );
+    app.run_until_stopped().await
+}

@@ -1,0 +1,29 @@
+//! CSS and other assets, compiled into the binary: no CDN, nothing to install.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use std::sync::LazyLock;
+
+const APP_CSS: &str = include_str!("assets/app.css");
+static HIGHLIGHT_CSS: LazyLock<String> = LazyLock::new(crate::bank::render::highlight_css);
+
+fn css(body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(body)
+}
+
+#[get("/static/app.css")]
+async fn app_css() -> HttpResponse {
+    css(APP_CSS)
+}
+
+#[get("/static/highlight.css")]
+async fn highlight_css() -> HttpResponse {
+    css(HIGHLIGHT_CSS.as_str())
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(app_css).service(highlight_css);
+}
