@@ -2,7 +2,7 @@
 
 use crate::bank::{export, import, load, stats, validate};
 use crate::config::{Cli, Command, ServeArgs};
-use crate::db::{self, DatabaseUrl, Db};
+use crate::db::{self, DatabaseUrl, DbConnection};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -45,18 +45,23 @@ fn print_problems(problems: &[validate::Problem]) -> ExitCode {
     }
 }
 
-fn open_migrated(url: &DatabaseUrl) -> Result<Db, db::DbError> {
-    let db = Db::open(url, 2)?;
-    let mut conn = db.writer()?;
+/// One plain connection: a command runs one job, and a pool's background threads would only
+/// race the process exit.
+fn connect(url: &DatabaseUrl) -> Result<DbConnection, db::DbError> {
+    db::connect(url).map_err(|source| db::DbError::Open {
+        url: url.redacted(),
+        source,
+    })
+}
+
+fn open_migrated(url: &DatabaseUrl) -> Result<DbConnection, db::DbError> {
+    let mut conn = connect(url)?;
     db::migrate::run_pending(&mut conn)?;
-    Ok(db)
+    Ok(conn)
 }
 
 fn migrate_command(url: &DatabaseUrl) -> ExitCode {
-    let result = Db::open(url, 1).and_then(|db| {
-        let mut conn = db.writer()?;
-        db::migrate::run_pending(&mut conn)
-    });
+    let result = connect(url).and_then(|mut conn| db::migrate::run_pending(&mut conn));
     match result {
         Ok(n) => {
             println!("{n} migration(s) applied to {}", url.redacted());
@@ -107,12 +112,8 @@ fn import_command(url: &DatabaseUrl, paths: &[PathBuf], dry_run: bool) -> ExitCo
     if !problems.is_empty() {
         return print_problems(&problems);
     }
-    let db = match open_migrated(url) {
-        Ok(db) => db,
-        Err(e) => return fail(e),
-    };
-    let mut conn = match db.writer() {
-        Ok(c) => c,
+    let mut conn = match open_migrated(url) {
+        Ok(conn) => conn,
         Err(e) => return fail(e),
     };
     let bar = progress_bar();
@@ -150,14 +151,11 @@ fn import_command(url: &DatabaseUrl, paths: &[PathBuf], dry_run: bool) -> ExitCo
 }
 
 fn export_command(url: &DatabaseUrl, set: Option<&str>, out: &std::path::Path) -> ExitCode {
-    let db = match open_migrated(url) {
-        Ok(db) => db,
+    let mut conn = match open_migrated(url) {
+        Ok(conn) => conn,
         Err(e) => return fail(e),
     };
-    let result = db
-        .reader()
-        .map_err(|e| e.to_string())
-        .and_then(|mut conn| export::export_to_dir(&mut conn, set, out).map_err(|e| e.to_string()));
+    let result = export::export_to_dir(&mut conn, set, out);
     match result {
         Ok(files) => {
             for f in files {

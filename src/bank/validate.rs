@@ -78,11 +78,7 @@ pub fn validate(files: &[SourceFile], context: &Context) -> Result<Bank, Vec<Pro
 
     for file in files {
         match yaml::parse(&file.text) {
-            Err(e) => problems.push(Problem::at(
-                &file.path,
-                e.pos,
-                format!("this is not valid YAML: {}", e.message),
-            )),
+            Err(e) => problems.push(Problem::at(&file.path, e.pos, e.message)),
             Ok(root) => {
                 let mut check = Checker {
                     path: &file.path,
@@ -217,6 +213,10 @@ struct PendingRef {
 struct Fields<'a> {
     map_pos: Pos,
     values: BTreeMap<&'a str, &'a Node>,
+    /// Where each field's name stands, for problems about an empty value.
+    key_pos: BTreeMap<&'a str, Pos>,
+    /// Known names that an unknown field was probably meant to be: already reported once.
+    misspelt: HashSet<&'static str>,
 }
 
 struct Checker<'p> {
@@ -234,7 +234,7 @@ impl<'p> Checker<'p> {
         &mut self,
         node: &'a Node,
         what: &str,
-        known: &[&str],
+        known: &[&'static str],
     ) -> Option<Fields<'a>> {
         let Value::Map(entries) = &node.value else {
             self.report(
@@ -244,6 +244,8 @@ impl<'p> Checker<'p> {
             return None;
         };
         let mut values: BTreeMap<&str, &Node> = BTreeMap::new();
+        let mut key_pos: BTreeMap<&str, Pos> = BTreeMap::new();
+        let mut misspelt = HashSet::new();
         for (key, value) in entries {
             let Value::Str(name) = &key.value else {
                 self.report(key.pos, format!("field names must be text, not {}", key.value.describe()));
@@ -263,23 +265,28 @@ impl<'p> Checker<'p> {
                 continue;
             }
             if !known.contains(&name.as_str()) {
-                let suggestion = closest(name, known)
+                let nearest = closest(name, known);
+                let suggestion = nearest
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_else(|| format!("; known fields are {}", known.join(", ")));
+                misspelt.extend(nearest);
                 self.report(key.pos, format!("unknown field `{name}` in {what}{suggestion}"));
                 continue;
             }
             values.insert(name.as_str(), value);
+            key_pos.insert(name.as_str(), key.pos);
         }
         Some(Fields {
             map_pos: node.pos,
             values,
+            key_pos,
+            misspelt,
         })
     }
 
     fn required<'a>(&mut self, fields: &Fields<'a>, name: &str, what: &str) -> Option<&'a Node> {
         let found = fields.values.get(name).copied();
-        if found.is_none() {
+        if found.is_none() && !fields.misspelt.contains(name) {
             self.report(fields.map_pos, format!("{what} is missing the required field `{name}`"));
         }
         found
@@ -299,12 +306,25 @@ impl<'p> Checker<'p> {
     }
 
     fn non_empty_text(&mut self, node: &Node, name: &str) -> Option<String> {
+        self.non_empty_text_at(node, name, node.pos)
+    }
+
+    /// Like [`Self::non_empty_text`], but an empty value is reported at `empty_pos` (the field's
+    /// name): an empty block scalar has no position of its own worth showing.
+    fn non_empty_text_at(&mut self, node: &Node, name: &str, empty_pos: Pos) -> Option<String> {
         let text = self.text(node, name)?;
         if text.trim().is_empty() {
-            self.report(node.pos, format!("`{name}` is empty; write something here"));
+            self.report(empty_pos, format!("`{name}` is empty; write something here"));
             return None;
         }
         Some(text)
+    }
+
+    /// A required text field that must not be empty.
+    fn required_text(&mut self, fields: &Fields<'_>, name: &str, what: &str) -> Option<String> {
+        let node = self.required(fields, name, what)?;
+        let at = fields.key_pos.get(name).copied().unwrap_or(node.pos);
+        self.non_empty_text_at(node, name, at)
     }
 
     fn slug(&mut self, node: &Node, name: &str) -> Option<Slug> {
@@ -384,9 +404,7 @@ impl<'p> Checker<'p> {
             let id = self
                 .required(&fields, "id", "this topic")
                 .and_then(|n| self.slug(n, "topic id"));
-            let title = self
-                .required(&fields, "title", "this topic")
-                .and_then(|n| self.non_empty_text(n, "title"));
+            let title = self.required_text(&fields, "title", "this topic");
             let id_pos = fields.values.get("id").map(|n| n.pos).unwrap_or(item.pos);
             if let (Some(id), Some(title)) = (id.clone(), title) {
                 if let Some((other_path, other_pos)) = origin.get(id.as_str()) {
@@ -441,9 +459,7 @@ impl<'p> Checker<'p> {
                 set_origin.insert(slug.as_str().to_owned(), (self.path.to_owned(), node.pos));
             }
         }
-        let title = self
-            .required(&fields, "title", "this question set")
-            .and_then(|n| self.non_empty_text(n, "title"));
+        let title = self.required_text(&fields, "title", "this question set");
         let description = match fields.values.get("description") {
             Some(n) if matches!(n.value, Value::Null) => None,
             Some(n) => self.text(n, "description"),
@@ -579,12 +595,8 @@ impl<'p> Checker<'p> {
                 }
             },
         };
-        let prompt = self
-            .required(&fields, "prompt", what)
-            .and_then(|n| self.non_empty_text(n, "prompt"));
-        let answer = self
-            .required(&fields, "answer", what)
-            .and_then(|n| self.non_empty_text(n, "answer"));
+        let prompt = self.required_text(&fields, "prompt", what);
+        let answer = self.required_text(&fields, "answer", what);
         let mut key_points = Vec::new();
         let mut key_points_ok = false;
         if let Some(n) = self.required(&fields, "key_points", what) {
@@ -800,6 +812,7 @@ mod tests {
         let text = set_with("    dificulty: x\n    time_limit: 3 min\n")
             .replace("kind: concept", "kind: essay");
         let p = problems(&[file("t.yaml", TOPICS), file("s.yaml", &text)]);
+        // The misspelt `dificulty` is reported once, not also as a missing `difficulty`.
         assert_eq!(p.len(), 3, "{p:#?}");
         assert!(p[0].contains("kind \"essay\""));
         assert!(p[1].ends_with("unknown field `dificulty` in a question; did you mean `difficulty`?"));

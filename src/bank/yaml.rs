@@ -156,9 +156,34 @@ pub fn parse(text: &str) -> Result<Node, SyntaxProblem> {
             .unwrap_or(Pos { line: 1, column: 1 });
         SyntaxProblem {
             pos,
-            message: format!("{}", error.without_snippet()),
+            message: friendly_message(&error.without_snippet().to_string()),
         }
     })
+}
+
+/// Turns the parser's wording into something an admin can act on. The position is reported
+/// separately, so trailing "at line …" details are dropped.
+fn friendly_message(raw: &str) -> String {
+    let lower = raw.to_lowercase();
+    if lower.contains("alias") && (lower.contains("limit") || lower.contains("depth")) {
+        return "this file repeats its aliases (*name) so often that it would expand into far too \
+                much data; Rehearse refuses it to protect the server"
+            .to_owned();
+    }
+    if lower.contains("depth") && lower.contains("budget") {
+        return format!(
+            "lists and mappings are nested more than {MAX_DEPTH} levels deep here; \
+             a question set needs about six"
+        );
+    }
+    if lower.contains("budget") {
+        return "this file is too large or complex to read safely".to_owned();
+    }
+    let detail = match raw.find(" at line ") {
+        Some(i) => raw.get(..i).unwrap_or(raw),
+        None => raw,
+    };
+    format!("this is not valid YAML: {detail}")
 }
 
 #[cfg(test)]

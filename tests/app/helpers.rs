@@ -1,0 +1,242 @@
+//! Test helpers: fresh databases on both backends, the CLI, and a running app.
+
+use diesel::prelude::*;
+use rehearse::db::schema::{import_runs, question_sets, questions, topics};
+use rehearse::db::{self, DatabaseUrl, Db};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+/// Generates one `#[test]` per backend for each listed function taking a [`TestDb`]:
+/// `module::sqlite::name` and `module::postgres::name`.
+macro_rules! db_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(crate::helpers::TestDb::sqlite()) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() {
+                if let Some(db) = crate::helpers::TestDb::postgres() { super::$name(db) }
+            } )*
+        }
+    };
+}
+pub(crate) use db_tests;
+
+/// True under CI, where anything a test needs must be there: skipping would hide a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Skips (locally) or fails (under CI) a test whose prerequisite is missing.
+pub fn missing_prerequisite(what: &str) {
+    if in_ci() {
+        panic!("{what} is required under CI=true but is not available");
+    }
+    eprintln!("skipping: {what} is not available (it is required under CI=true)");
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(path: &str) -> PathBuf {
+    repo_root().join("tests/fixtures").join(path)
+}
+
+/// A database of its own for one test: an SQLite file in a temp folder, or a PostgreSQL
+/// schema (dropped afterwards).
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    pub url_text: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_schema: Option<String>,
+}
+
+const DEFAULT_TEST_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+fn pg_base() -> String {
+    std::env::var("REHEARSE_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_TEST_PG.to_owned())
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.db");
+        let text = path.display().to_string();
+        TestDb {
+            url: DatabaseUrl::parse(&text),
+            url_text: text,
+            _dir: Some(dir),
+            pg_schema: None,
+        }
+    }
+
+    /// `None` (locally) when PostgreSQL is not reachable; under CI that is a failure.
+    pub fn postgres() -> Option<TestDb> {
+        let base = pg_base();
+        let mut admin = match PgConnection::establish(&base) {
+            Ok(c) => c,
+            Err(e) => {
+                missing_prerequisite(&format!("PostgreSQL at {base} ({e})"));
+                return None;
+            }
+        };
+        let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+        diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+            .execute(&mut admin)
+            .unwrap();
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let text = format!("{base}{separator}options=-csearch_path%3D{schema}");
+        Some(TestDb {
+            url: DatabaseUrl::parse(&text),
+            url_text: text,
+            _dir: None,
+            pg_schema: Some(schema),
+        })
+    }
+
+    /// Opens the pools and applies the migrations.
+    pub fn open(&self) -> Db {
+        let db = Db::open(&self.url, 2).unwrap();
+        db::migrate::run_pending(&mut db.writer().unwrap()).unwrap();
+        db
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(schema) = &self.pg_schema {
+            if let Ok(mut admin) = PgConnection::establish(&pg_base()) {
+                let _ = diesel::sql_query(format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin);
+            }
+        }
+    }
+}
+
+/// What a CLI run printed and how it exited.
+#[derive(Debug)]
+pub struct CliOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CliOutput {
+    pub fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+}
+
+/// Runs the real `rehearse` binary from the repository root.
+pub fn rehearse(db: Option<&TestDb>, args: &[&str]) -> CliOutput {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rehearse"));
+    cmd.current_dir(repo_root()).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    if let Some(db) = db {
+        cmd.args(["--database", &db.url_text]);
+    }
+    let out = cmd.args(args).output().unwrap();
+    CliOutput {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Everything the bank tables hold, in a stable order: equal snapshots mean nothing changed.
+#[derive(Debug, PartialEq)]
+pub struct Snapshot {
+    pub topics: Vec<(String, Option<String>, String, i32)>,
+    pub sets: Vec<(String, String, String)>,
+    pub questions: Vec<(String, String, String, String, Option<chrono::NaiveDateTime>)>,
+    pub import_runs: i64,
+}
+
+pub fn snapshot(db: &Db) -> Snapshot {
+    let mut conn = db.reader().unwrap();
+    Snapshot {
+        topics: topics::table
+            .select((topics::id, topics::parent_id, topics::title, topics::position))
+            .order(topics::id)
+            .load(&mut conn)
+            .unwrap(),
+        sets: question_sets::table
+            .select((question_sets::slug, question_sets::title, question_sets::file_hash))
+            .order(question_sets::slug)
+            .load(&mut conn)
+            .unwrap(),
+        questions: questions::table
+            .select((
+                questions::id,
+                questions::question_key,
+                questions::content_hash,
+                questions::answer_html,
+                questions::retired_at,
+            ))
+            .order(questions::question_key)
+            .load(&mut conn)
+            .unwrap(),
+        import_runs: import_runs::table.count().get_result(&mut conn).unwrap(),
+    }
+}
+
+/// Copies a folder of fixtures into a temp folder the test may change.
+pub fn copy_dir(from: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    dir
+}
+
+/// A running application on a random port.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::blocking::Client,
+    _test_db: TestDb,
+}
+
+impl TestApp {
+    pub fn get(&self, path: &str) -> reqwest::blocking::Response {
+        self.client
+            .get(format!("{}{}", self.address, path))
+            .send()
+            .unwrap()
+    }
+}
+
+/// Starts the real server (migrations, first-start import of `questions`) on port 0.
+pub fn spawn_app(test_db: TestDb, questions: &Path) -> TestApp {
+    let args = rehearse::config::ServeArgs {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        questions: questions.to_path_buf(),
+        pool_size: Some(2),
+    };
+    let url = test_db.url.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let system = actix_web::rt::System::new();
+        system.block_on(async move {
+            let app = rehearse::web::Application::build(url, args, Arc::new(rehearse::web::SystemClock))
+                .await;
+            match app {
+                Ok(app) => {
+                    tx.send(Ok(app.port)).unwrap();
+                    let _ = app.run_until_stopped().await;
+                }
+                Err(e) => tx.send(Err(e.to_string())).unwrap(),
+            }
+        });
+    });
+    let port = rx.recv().unwrap().unwrap();
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap(),
+        _test_db: test_db,
+    }
+}

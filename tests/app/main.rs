@@ -1,0 +1,10 @@
+//! Integration tests: one binary, one module per feature. Tests that touch a database run on
+//! both backends (see `helpers::db_tests!`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod helpers;
+
+mod bank_lint;
+mod fixtures;
+mod import;
+mod web;

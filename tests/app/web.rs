@@ -1,0 +1,60 @@
+//! The web application as a browser sees it: home page, health checks, errors.
+
+use crate::helpers::{TestDb, db_tests, fixture, spawn_app};
+
+fn the_home_page_lists_the_shipped_sets_with_their_counts(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let response = app.get("/");
+    assert_eq!(response.status(), 200);
+    let body = response.text().unwrap();
+    assert!(body.contains("<title>Question sets · Rehearse</title>"), "{body}");
+    assert!(body.contains("3 questions in 2 sets"), "{body}");
+    assert!(body.contains("The event loop"));
+    assert!(body.contains("2 questions"));
+    assert!(body.contains("1 question<"));
+}
+
+fn an_empty_database_without_questions_shows_a_helpful_empty_state(test_db: TestDb) {
+    let empty = tempfile::tempdir().unwrap();
+    let app = spawn_app(test_db, &empty.path().join("missing"));
+    let body = app.get("/").text().unwrap();
+    assert!(body.contains("No questions yet"), "{body}");
+    assert!(body.contains("rehearse import questions/"));
+}
+
+fn health_and_readiness_answer_200(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let health = app.get("/healthz");
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.text().unwrap(), "ok\n");
+    let ready = app.get("/readyz");
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.text().unwrap(), "ready\n");
+}
+
+fn an_unknown_address_gets_a_friendly_404_page(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let response = app.get("/no/such/page");
+    assert_eq!(response.status(), 404);
+    let body = response.text().unwrap();
+    assert!(body.contains("Page not found"));
+    assert!(body.contains("href=\"/\""));
+}
+
+fn stylesheets_are_served_from_the_binary(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    for path in ["/static/app.css", "/static/highlight.css"] {
+        let response = app.get(path);
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+        assert!(response.text().unwrap().contains('{'));
+    }
+}
+
+db_tests!(
+    the_home_page_lists_the_shipped_sets_with_their_counts,
+    an_empty_database_without_questions_shows_a_helpful_empty_state,
+    health_and_readiness_answer_200,
+    an_unknown_address_gets_a_friendly_404_page,
+    stylesheets_are_served_from_the_binary,
+);
