@@ -1,1 +1,106 @@
-fn main(){}
+//! Import speed: 10,000 generated questions into a fresh SQLite database, the same files
+//! re-imported unchanged, and how fast an alias bomb is refused.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rehearse::bank::import::{Actor, import};
+use rehearse::bank::load::load_paths;
+use rehearse::bank::validate::{Context, SourceFile, validate};
+use rehearse::db::{self, DatabaseUrl};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+const SETS: usize = 20;
+const PER_SET: usize = 500;
+
+/// Writes a topic tree and 20 sets of 500 questions each, with Markdown and a code block.
+fn generate(dir: &Path) {
+    let mut topics = String::from("format: 1\ntopics:\n");
+    for s in 0..SETS {
+        let _ = write!(
+            topics,
+            "  - id: area-{s}\n    title: Area {s}\n    children:\n"
+        );
+        for t in 0..5 {
+            let _ = write!(
+                topics,
+                "      - id: topic-{s}-{t}\n        title: Topic {s}.{t}\n"
+            );
+        }
+    }
+    std::fs::write(dir.join("topics.yaml"), topics).unwrap();
+    for s in 0..SETS {
+        let mut text = format!("format: 1\nset: set-{s}\ntitle: Set {s}\nquestions:\n");
+        for q in 0..PER_SET {
+            let _ = write!(
+                text,
+                "  - id: q-{q}\n    topic: topic-{s}-{}\n    difficulty: mid\n    kind: concept\n    tags: [bench]\n    prompt: |\n      Question {q} of set {s}: what does `fn_{q}()` return?\n    answer: |\n      It returns **{q}**.\n\n      ```js\n      const x = {q};\n      ```\n    key_points:\n      - returns {q}\n      - no side effects\n",
+                q % 5
+            );
+        }
+        std::fs::write(dir.join(format!("set-{s}.yaml")), text).unwrap();
+    }
+}
+
+fn bench_import(c: &mut Criterion) {
+    let source = tempfile::tempdir().unwrap();
+    generate(source.path());
+    let (files, problems) = load_paths(&[source.path().to_path_buf()]);
+    assert!(problems.is_empty());
+    let actor = Actor {
+        name: "bench".into(),
+        source: "cli",
+    };
+    let now = chrono::Utc::now().naive_utc();
+
+    let mut group = c.benchmark_group("import");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(30));
+    group.bench_function("10k questions into an empty SQLite database", |b| {
+        b.iter_with_setup(
+            || {
+                let dir = tempfile::tempdir().unwrap();
+                let url = DatabaseUrl::parse(&dir.path().join("bench.db").display().to_string());
+                let mut conn = db::connect(&url).unwrap();
+                db::migrate::run_pending(&mut conn).unwrap();
+                (dir, conn)
+            },
+            |(_dir, mut conn)| {
+                let report = import(&mut conn, &files, &actor, now, &|_, _| {}).unwrap();
+                assert_eq!(report.plan.counts.added, SETS * PER_SET);
+            },
+        )
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = DatabaseUrl::parse(&dir.path().join("bench.db").display().to_string());
+    let mut conn = db::connect(&url).unwrap();
+    db::migrate::run_pending(&mut conn).unwrap();
+    import(&mut conn, &files, &actor, now, &|_, _| {}).unwrap();
+    group.bench_function("10k unchanged questions re-imported", |b| {
+        b.iter(|| {
+            let report = import(&mut conn, &files, &actor, now, &|_, _| {}).unwrap();
+            assert_eq!(report.plan.counts.unchanged, SETS * PER_SET);
+        })
+    });
+    group.finish();
+}
+
+fn bench_alias_bomb(c: &mut Criterion) {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken/alias-bomb.yaml"),
+    )
+    .unwrap();
+    let files = [SourceFile {
+        path: "alias-bomb.yaml".into(),
+        text,
+    }];
+    c.bench_function("refuse an alias bomb", |b| {
+        b.iter(|| assert!(validate(&files, &Context::default()).is_err()))
+    });
+}
+
+criterion_group!(benches, bench_import, bench_alias_bomb);
+criterion_main!(benches);

@@ -38,7 +38,10 @@ fn print_problems(problems: &[validate::Problem]) -> ExitCode {
         if problems.len() == 1 { "" } else { "s" }
     );
     // A missing or unreadable path is an I/O error; everything else is invalid input.
-    if problems.iter().all(|p| p.pos.is_none() && p.message.contains("no such file")) {
+    if problems
+        .iter()
+        .all(|p| p.pos.is_none() && p.message.contains("no such file"))
+    {
         ExitCode::from(EXIT_FAILURE)
     } else {
         ExitCode::from(EXIT_INVALID)
@@ -131,7 +134,13 @@ fn import_command(url: &DatabaseUrl, paths: &[PathBuf], dry_run: bool) -> ExitCo
             name: "cli".into(),
             source: "cli",
         };
-        import::import(&mut conn, &files, &actor, chrono::Utc::now().naive_utc(), &on_progress)
+        import::import(
+            &mut conn,
+            &files,
+            &actor,
+            chrono::Utc::now().naive_utc(),
+            &on_progress,
+        )
     };
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -141,7 +150,11 @@ fn import_command(url: &DatabaseUrl, paths: &[PathBuf], dry_run: bool) -> ExitCo
             for line in report.plan.changed_lines() {
                 println!("{line}");
             }
-            let prefix = if report.applied { "" } else { "dry run, nothing written: " };
+            let prefix = if report.applied {
+                ""
+            } else {
+                "dry run, nothing written: "
+            };
             println!("{prefix}{}", report.plan.counts);
             ExitCode::SUCCESS
         }

@@ -15,7 +15,12 @@ use std::path::PathBuf;
 pub struct Cli {
     /// Database to use: a postgres:// or postgresql:// URL selects PostgreSQL; anything else is an
     /// SQLite file (an optional sqlite:// prefix is allowed).
-    #[arg(long, global = true, env = "DATABASE_URL", default_value = "rehearse.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "rehearse.db"
+    )]
     pub database: String,
 
     #[command(subcommand)]
@@ -30,7 +35,9 @@ pub enum Command {
     Serve(ServeArgs),
 
     /// Validate and import question files or folders of *.yaml files, all in one transaction.
-    #[command(after_help = "Examples:\n  rehearse import questions/\n  rehearse import questions/streams.yaml --dry-run\n\nExit status: 0 imported, 1 the files have problems (nothing written), 2 usage or I/O error.")]
+    #[command(
+        after_help = "Examples:\n  rehearse import questions/\n  rehearse import questions/streams.yaml --dry-run\n\nExit status: 0 imported, 1 the files have problems (nothing written), 2 usage or I/O error."
+    )]
     Import {
         /// Files or folders to import.
         #[arg(required = true)]
@@ -41,7 +48,9 @@ pub enum Command {
     },
 
     /// Validate question files without touching any database.
-    #[command(after_help = "Examples:\n  rehearse check questions/\n  rehearse check --stats questions/\n\nExit status: 0 no problems, 1 problems found, 2 usage or I/O error.")]
+    #[command(
+        after_help = "Examples:\n  rehearse check questions/\n  rehearse check --stats questions/\n\nExit status: 0 no problems, 1 problems found, 2 usage or I/O error."
+    )]
     Check {
         /// Files or folders to check.
         #[arg(required = true)]
@@ -52,7 +61,9 @@ pub enum Command {
     },
 
     /// Write the stored question sets (and the topic tree) as YAML files.
-    #[command(after_help = "Examples:\n  rehearse export --out backup/\n  rehearse export --set streams --out /tmp/streams")]
+    #[command(
+        after_help = "Examples:\n  rehearse export --out backup/\n  rehearse export --set streams --out /tmp/streams"
+    )]
     Export {
         /// Export only this set (its slug).
         #[arg(long)]
@@ -63,7 +74,9 @@ pub enum Command {
     },
 
     /// Apply pending database migrations and exit.
-    #[command(after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test rehearse migrate")]
+    #[command(
+        after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test rehearse migrate"
+    )]
     Migrate,
 }
 

@@ -261,7 +261,10 @@ mod tests {
 
     #[test]
     fn easiness_stops_at_one_thirty() {
-        assert_eq!(run(&[0, 0, 0]), vec![s(0, 1, 170), s(0, 1, 130), s(0, 1, 130)]);
+        assert_eq!(
+            run(&[0, 0, 0]),
+            vec![s(0, 1, 170), s(0, 1, 130), s(0, 1, 130)]
+        );
     }
 
     #[test]
@@ -280,10 +283,16 @@ mod tests {
         };
         // 02:30 UTC on 10 Jan = 03:30 Berlin: still the 9th.
         let t = Utc.with_ymd_and_hms(2026, 1, 10, 2, 30, 0).unwrap();
-        assert_eq!(clock.study_day(t), NaiveDate::from_ymd_opt(2026, 1, 9).unwrap());
+        assert_eq!(
+            clock.study_day(t),
+            NaiveDate::from_ymd_opt(2026, 1, 9).unwrap()
+        );
         // 03:30 UTC = 04:30 Berlin: the 10th.
         let t = Utc.with_ymd_and_hms(2026, 1, 10, 3, 30, 0).unwrap();
-        assert_eq!(clock.study_day(t), NaiveDate::from_ymd_opt(2026, 1, 10).unwrap());
+        assert_eq!(
+            clock.study_day(t),
+            NaiveDate::from_ymd_opt(2026, 1, 10).unwrap()
+        );
     }
 
     #[test]
@@ -303,7 +312,10 @@ mod tests {
         assert_eq!(after - dst_day, Duration::hours(24));
         // 03:59 local on the day after the change still belongs to the DST day.
         let t = Utc.with_ymd_and_hms(2026, 3, 9, 7, 59, 0).unwrap();
-        assert_eq!(clock.study_day(t), NaiveDate::from_ymd_opt(2026, 3, 8).unwrap());
+        assert_eq!(
+            clock.study_day(t),
+            NaiveDate::from_ymd_opt(2026, 3, 8).unwrap()
+        );
     }
 
     #[test]

@@ -118,7 +118,18 @@ pub fn set_yaml(conn: &mut DbConnection, slug: &str) -> Result<String, ExportErr
         .get_result::<(String, Option<String>)>(conn)
         .optional()?
         .ok_or_else(|| ExportError::UnknownSet(slug.to_owned()))?;
-    type Row = (String, String, String, String, String, i32, String, String, String, String);
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        i32,
+        String,
+        String,
+        String,
+        String,
+    );
     let rows = questions::table
         .filter(questions::set_slug.eq(slug))
         .filter(questions::retired_at.is_null())

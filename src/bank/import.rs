@@ -102,7 +102,13 @@ pub struct PlannedChange {
 
 impl fmt::Display for PlannedChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} ({})", self.change.mark(), self.key, self.change.word())
+        write!(
+            f,
+            "{} {} ({})",
+            self.change.mark(),
+            self.key,
+            self.change.word()
+        )
     }
 }
 
@@ -154,8 +160,7 @@ pub fn plan(bank: &Bank, stored: &[StoredQuestion]) -> Plan {
     }
     let imported_sets: HashSet<&str> = bank.sets.iter().map(|s| s.slug.as_str()).collect();
     for s in stored {
-        if imported_sets.contains(s.set_slug.as_str()) && !s.retired && !in_files.contains(&s.key)
-        {
+        if imported_sets.contains(s.set_slug.as_str()) && !s.retired && !in_files.contains(&s.key) {
             plan.changes.push(PlannedChange {
                 key: s.key.clone(),
                 change: Change::Retired,
@@ -249,14 +254,16 @@ fn load_stored_questions(conn: &mut DbConnection) -> Result<Vec<StoredQuestion>,
         .load::<(String, String, String, String, Option<NaiveDateTime>, i32)>(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, key, set_slug, content_hash, retired_at, position)| StoredQuestion {
-            id,
-            key,
-            set_slug,
-            content_hash,
-            retired: retired_at.is_some(),
-            position,
-        })
+        .map(
+            |(id, key, set_slug, content_hash, retired_at, position)| StoredQuestion {
+                id,
+                key,
+                set_slug,
+                content_hash,
+                retired: retired_at.is_some(),
+                position,
+            },
+        )
         .collect())
 }
 
@@ -325,7 +332,12 @@ fn count(n: usize) -> i32 {
 
 fn upsert_topics(conn: &mut DbConnection, list: &[Topic]) -> Result<(), ImportError> {
     let existing: HashMap<String, (Option<String>, String, i32)> = topics::table
-        .select((topics::id, topics::parent_id, topics::title, topics::position))
+        .select((
+            topics::id,
+            topics::parent_id,
+            topics::title,
+            topics::position,
+        ))
         .load::<(String, Option<String>, String, i32)>(conn)?
         .into_iter()
         .map(|(id, parent, title, position)| (id, (parent, title, position)))
@@ -488,7 +500,10 @@ fn apply_questions(
     for set in &bank.sets {
         for (position, q) in set.questions.iter().enumerate() {
             let key = format!("{}/{}", set.slug, q.id);
-            let change = changes.get(key.as_str()).copied().unwrap_or(Change::Unchanged);
+            let change = changes
+                .get(key.as_str())
+                .copied()
+                .unwrap_or(Change::Unchanged);
             let existing = by_key.get(key.as_str());
             match (change, existing) {
                 (Change::Added, _) => {
@@ -555,8 +570,14 @@ mod tests {
         let topics = "format: 1\ntopics:\n  - id: t\n    title: T\n";
         validate(
             &[
-                SourceFile { path: "topics.yaml".into(), text: topics.into() },
-                SourceFile { path: "s.yaml".into(), text },
+                SourceFile {
+                    path: "topics.yaml".into(),
+                    text: topics.into(),
+                },
+                SourceFile {
+                    path: "s.yaml".into(),
+                    text,
+                },
             ],
             &Context::default(),
         )
@@ -583,7 +604,10 @@ mod tests {
     fn an_unchanged_bank_plans_nothing() {
         let b = bank(&[("a", "x"), ("b", "y")]);
         let p = plan(&b, &stored_from(&b, &[]));
-        assert_eq!(p.counts.to_string(), "0 added, 0 updated, 0 retired, 2 unchanged");
+        assert_eq!(
+            p.counts.to_string(),
+            "0 added, 0 updated, 0 retired, 2 unchanged"
+        );
     }
 
     #[test]
@@ -594,12 +618,23 @@ mod tests {
         let p = plan(&after, &stored);
         assert_eq!(
             p.counts,
-            Counts { added: 1, updated: 1, retired: 1, restored: 1, unchanged: 0 }
+            Counts {
+                added: 1,
+                updated: 1,
+                retired: 1,
+                restored: 1,
+                unchanged: 0
+            }
         );
         let lines: Vec<String> = p.changed_lines().map(ToString::to_string).collect();
         assert_eq!(
             lines,
-            vec!["~ s/a (updated)", "^ s/c (restored)", "+ s/d (added)", "- s/b (retired)"]
+            vec![
+                "~ s/a (updated)",
+                "^ s/c (restored)",
+                "+ s/d (added)",
+                "- s/b (retired)"
+            ]
         );
     }
 }

@@ -29,7 +29,10 @@ pub fn load_paths(paths: &[PathBuf]) -> (Vec<LoadedFile>, Vec<Problem>) {
             collect_yaml(path, &mut found, &mut problems);
             found.sort();
             if found.is_empty() {
-                problems.push(Problem::whole_file(&display, "this folder holds no .yaml files"));
+                problems.push(Problem::whole_file(
+                    &display,
+                    "this folder holds no .yaml files",
+                ));
             }
             files.extend(found);
         } else if path.exists() {
@@ -79,10 +82,7 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>, problems: &mut Vec<Problem>)
         let path = entry.path();
         if path.is_dir() {
             collect_yaml(&path, out, problems);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             out.push(path);
         }
     }

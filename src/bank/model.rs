@@ -24,7 +24,11 @@ impl TryFrom<&str> for Slug {
             && value
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if ok { Ok(Slug(value.to_owned())) } else { Err(()) }
+        if ok {
+            Ok(Slug(value.to_owned()))
+        } else {
+            Err(())
+        }
     }
 }
 

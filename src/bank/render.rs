@@ -164,8 +164,8 @@ mod tests {
 
     #[test]
     fn scripts_and_event_handlers_are_removed() {
-        let html =
-            markdown_to_html("<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n").into_string();
+        let html = markdown_to_html("<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n")
+            .into_string();
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
     }

@@ -20,7 +20,7 @@ pub fn render(bank: &Bank, min_per_topic: usize) -> String {
             with_follow_ups += 1;
         }
     }
-    let percent = |n: usize| if total == 0 { 0 } else { (n * 100 + total / 2) / total };
+    let percent = |n: usize| (n * 100 + total / 2).checked_div(total).unwrap_or(0);
     let _ = writeln!(out, "{total} questions in {} sets", bank.sets.len());
     let _ = writeln!(out, "{with_follow_ups} with follow-ups");
     let _ = writeln!(out, "\nBy difficulty:");

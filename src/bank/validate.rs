@@ -121,9 +121,7 @@ pub fn validate(files: &[SourceFile], context: &Context) -> Result<Bank, Vec<Pro
             path: &file.path,
             problems: &mut problems,
         };
-        if let Some(set) =
-            check.set_file(root, &topic_ids, &mut set_origin, &mut pending_refs)
-        {
+        if let Some(set) = check.set_file(root, &topic_ids, &mut set_origin, &mut pending_refs) {
             sets.push(set);
         }
     }
@@ -239,7 +237,10 @@ impl<'p> Checker<'p> {
         let Value::Map(entries) = &node.value else {
             self.report(
                 node.pos,
-                format!("{what} should be a mapping of `name: value` lines, not {}", node.value.describe()),
+                format!(
+                    "{what} should be a mapping of `name: value` lines, not {}",
+                    node.value.describe()
+                ),
             );
             return None;
         };
@@ -248,7 +249,10 @@ impl<'p> Checker<'p> {
         let mut misspelt = HashSet::new();
         for (key, value) in entries {
             let Value::Str(name) = &key.value else {
-                self.report(key.pos, format!("field names must be text, not {}", key.value.describe()));
+                self.report(
+                    key.pos,
+                    format!("field names must be text, not {}", key.value.describe()),
+                );
                 continue;
             };
             if let Some(first) = values.get(name.as_str()) {
@@ -270,7 +274,10 @@ impl<'p> Checker<'p> {
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_else(|| format!("; known fields are {}", known.join(", ")));
                 misspelt.extend(nearest);
-                self.report(key.pos, format!("unknown field `{name}` in {what}{suggestion}"));
+                self.report(
+                    key.pos,
+                    format!("unknown field `{name}` in {what}{suggestion}"),
+                );
                 continue;
             }
             values.insert(name.as_str(), value);
@@ -287,7 +294,10 @@ impl<'p> Checker<'p> {
     fn required<'a>(&mut self, fields: &Fields<'a>, name: &str, what: &str) -> Option<&'a Node> {
         let found = fields.values.get(name).copied();
         if found.is_none() && !fields.misspelt.contains(name) {
-            self.report(fields.map_pos, format!("{what} is missing the required field `{name}`"));
+            self.report(
+                fields.map_pos,
+                format!("{what} is missing the required field `{name}`"),
+            );
         }
         found
     }
@@ -299,7 +309,10 @@ impl<'p> Checker<'p> {
             Value::Float(f) => Some(f.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             other => {
-                self.report(node.pos, format!("`{name}` should be text, not {}", other.describe()));
+                self.report(
+                    node.pos,
+                    format!("`{name}` should be text, not {}", other.describe()),
+                );
                 None
             }
         }
@@ -314,7 +327,10 @@ impl<'p> Checker<'p> {
     fn non_empty_text_at(&mut self, node: &Node, name: &str, empty_pos: Pos) -> Option<String> {
         let text = self.text(node, name)?;
         if text.trim().is_empty() {
-            self.report(empty_pos, format!("`{name}` is empty; write something here"));
+            self.report(
+                empty_pos,
+                format!("`{name}` is empty; write something here"),
+            );
             return None;
         }
         Some(text)
@@ -349,7 +365,10 @@ impl<'p> Checker<'p> {
             Value::Seq(items) => Some(items),
             Value::Null => Some(&[]),
             other => {
-                self.report(node.pos, format!("`{name}` should be a list, not {}", other.describe()));
+                self.report(
+                    node.pos,
+                    format!("`{name}` should be a list, not {}", other.describe()),
+                );
                 None
             }
         }
@@ -361,7 +380,9 @@ impl<'p> Checker<'p> {
                 Value::Int(FORMAT_VERSION) => {}
                 Value::Int(other) => self.report(
                     node.pos,
-                    format!("format {other} is not supported: this version of Rehearse reads format 1"),
+                    format!(
+                        "format {other} is not supported: this version of Rehearse reads format 1"
+                    ),
                 ),
                 other => self.report(
                     node.pos,
@@ -495,8 +516,16 @@ impl<'p> Checker<'p> {
         refs: &mut Vec<PendingRef>,
     ) -> Option<Question> {
         const KNOWN: &[&str] = &[
-            "id", "topic", "difficulty", "kind", "tags", "time_limit", "prompt", "answer",
-            "key_points", "follow_ups",
+            "id",
+            "topic",
+            "difficulty",
+            "kind",
+            "tags",
+            "time_limit",
+            "prompt",
+            "answer",
+            "key_points",
+            "follow_ups",
         ];
         let fields = self.fields(node, "a question", KNOWN)?;
         let what = "this question";
@@ -535,7 +564,10 @@ impl<'p> Checker<'p> {
             if parsed.is_none() {
                 self.report(
                     n.pos,
-                    format!("difficulty \"{text}\" is not one of {}", Difficulty::choices()),
+                    format!(
+                        "difficulty \"{text}\" is not one of {}",
+                        Difficulty::choices()
+                    ),
                 );
             }
             parsed
@@ -544,7 +576,10 @@ impl<'p> Checker<'p> {
             let text = self.text(n, "kind")?;
             let parsed = Kind::parse(&text);
             if parsed.is_none() {
-                self.report(n.pos, format!("kind \"{text}\" is not one of {}", Kind::choices()));
+                self.report(
+                    n.pos,
+                    format!("kind \"{text}\" is not one of {}", Kind::choices()),
+                );
             }
             parsed
         });
@@ -660,11 +695,14 @@ impl<'p> Checker<'p> {
             difficulty,
             kind: kind?,
             tags,
-            time_limit_secs: time_limit
-                .unwrap_or(Some(difficulty.default_time_limit_secs()))?,
+            time_limit_secs: time_limit.unwrap_or(Some(difficulty.default_time_limit_secs()))?,
             prompt: prompt?,
             answer: answer?,
-            key_points: if key_points_ok { key_points } else { return None },
+            key_points: if key_points_ok {
+                key_points
+            } else {
+                return None;
+            },
             follow_ups,
         })
     }
@@ -698,7 +736,10 @@ impl<'p> Checker<'p> {
                         if topics.contains(slug.as_str()) {
                             ids.push(slug);
                         } else {
-                            self.report(t.pos, format!("topic \"{slug}\" is not in the topic tree"));
+                            self.report(
+                                t.pos,
+                                format!("topic \"{slug}\" is not in the topic tree"),
+                            );
                         }
                     }
                 }
@@ -815,7 +856,9 @@ mod tests {
         // The misspelt `dificulty` is reported once, not also as a missing `difficulty`.
         assert_eq!(p.len(), 3, "{p:#?}");
         assert!(p[0].contains("kind \"essay\""));
-        assert!(p[1].ends_with("unknown field `dificulty` in a question; did you mean `difficulty`?"));
+        assert!(
+            p[1].ends_with("unknown field `dificulty` in a question; did you mean `difficulty`?")
+        );
         assert!(p[2].contains("time_limit \"3 min\" is not a duration"));
     }
 

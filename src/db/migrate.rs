@@ -19,7 +19,8 @@ pub fn run_pending(conn: &mut DbConnection) -> Result<usize, DbError> {
             .map(|v| v.len())
             .map_err(|e| DbError::Migration(e.to_string())),
         DbConnection::Pg(c) => {
-            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).execute(c)?;
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .execute(c)?;
             let result = c
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map(|v| v.len())

@@ -184,10 +184,22 @@ mod tests {
 
     #[test]
     fn urls_select_the_backend() {
-        assert!(matches!(DatabaseUrl::parse("postgres://x/y"), DatabaseUrl::Postgres(_)));
-        assert!(matches!(DatabaseUrl::parse("postgresql://x/y"), DatabaseUrl::Postgres(_)));
-        assert_eq!(DatabaseUrl::parse("sqlite://a.db"), DatabaseUrl::Sqlite("a.db".into()));
-        assert_eq!(DatabaseUrl::parse("rehearse.db"), DatabaseUrl::Sqlite("rehearse.db".into()));
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://x/y"),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://x/y"),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://a.db"),
+            DatabaseUrl::Sqlite("a.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("rehearse.db"),
+            DatabaseUrl::Sqlite("rehearse.db".into())
+        );
     }
 
     #[test]

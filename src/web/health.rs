@@ -18,7 +18,9 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         })
         .await;
     match reachable {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready\n"),
+        Ok(()) => HttpResponse::Ok()
+            .content_type("text/plain")
+            .body("ready\n"),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             HttpResponse::ServiceUnavailable()

@@ -155,7 +155,13 @@ fn prepare_database(
                 name: "startup".into(),
                 source: "cli",
             };
-            match import::import(&mut conn, &files, &actor, Utc::now().naive_utc(), &|_, _| {}) {
+            match import::import(
+                &mut conn,
+                &files,
+                &actor,
+                Utc::now().naive_utc(),
+                &|_, _| {},
+            ) {
                 Ok(report) => tracing::info!(
                     summary = %report.plan.counts,
                     "imported the shipped questions into the empty database"
@@ -176,7 +182,10 @@ fn prepare_database(
     Ok(db)
 }
 
-fn shipped_problems(path: &std::path::Path, problems: &[crate::bank::validate::Problem]) -> StartError {
+fn shipped_problems(
+    path: &std::path::Path,
+    problems: &[crate::bank::validate::Problem],
+) -> StartError {
     StartError::ShippedBank {
         path: path.display().to_string(),
         problems: problems

@@ -16,7 +16,13 @@ fn shipped_bank() -> Bank {
     assert!(problems.is_empty(), "{problems:?}");
     let sources: Vec<_> = files.into_iter().map(|f| f.source).collect();
     validate(&sources, &Context::default()).unwrap_or_else(|p| {
-        panic!("{}", p.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+        panic!(
+            "{}",
+            p.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
     })
 }
 
@@ -26,7 +32,11 @@ fn rehearse_check_reports_no_problems_and_prints_the_stats() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.starts_with("0 problems: "), "{}", out.stdout);
     assert!(out.stdout.contains("By difficulty:") && out.stdout.contains("By kind:"));
-    assert!(out.stdout.contains("Every topic has at least 3 questions."), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Every topic has at least 3 questions."),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -35,17 +45,45 @@ fn the_bank_has_the_size_and_mix_of_a_real_interview_bank() {
     let questions: Vec<_> = bank.sets.iter().flat_map(|s| &s.questions).collect();
     let total = questions.len();
     assert!(total >= 400, "{total} questions");
-    let share = |d: Difficulty| questions.iter().filter(|q| q.difficulty == d).count() * 100 / total;
+    let share =
+        |d: Difficulty| questions.iter().filter(|q| q.difficulty == d).count() * 100 / total;
     // Aim 35 / 40 / 25 %, give or take a few points.
-    assert!((30..=40).contains(&share(Difficulty::Junior)), "junior {}%", share(Difficulty::Junior));
-    assert!((35..=45).contains(&share(Difficulty::Mid)), "mid {}%", share(Difficulty::Mid));
-    assert!((20..=30).contains(&share(Difficulty::Senior)), "senior {}%", share(Difficulty::Senior));
+    assert!(
+        (30..=40).contains(&share(Difficulty::Junior)),
+        "junior {}%",
+        share(Difficulty::Junior)
+    );
+    assert!(
+        (35..=45).contains(&share(Difficulty::Mid)),
+        "mid {}%",
+        share(Difficulty::Mid)
+    );
+    assert!(
+        (20..=30).contains(&share(Difficulty::Senior)),
+        "senior {}%",
+        share(Difficulty::Senior)
+    );
     for kind in Kind::ALL {
-        assert!(questions.iter().any(|q| q.kind == *kind), "no {kind} questions");
+        assert!(
+            questions.iter().any(|q| q.kind == *kind),
+            "no {kind} questions"
+        );
     }
-    let with_follow_ups = questions.iter().filter(|q| !q.follow_ups.is_empty()).count();
-    assert!(with_follow_ups >= 100, "{with_follow_ups} questions with follow-ups");
-    let areas = bank.topics.as_ref().unwrap().iter().filter(|t| t.parent.is_none()).count();
+    let with_follow_ups = questions
+        .iter()
+        .filter(|q| !q.follow_ups.is_empty())
+        .count();
+    assert!(
+        with_follow_ups >= 100,
+        "{with_follow_ups} questions with follow-ups"
+    );
+    let areas = bank
+        .topics
+        .as_ref()
+        .unwrap()
+        .iter()
+        .filter(|t| t.parent.is_none())
+        .count();
     assert!((15..=25).contains(&areas), "{areas} areas");
 }
 
@@ -54,7 +92,12 @@ fn every_question_has_two_to_six_key_points() {
     for set in shipped_bank().sets {
         for q in set.questions {
             let n = q.key_points.len();
-            assert!((2..=6).contains(&n), "{}/{} has {n} key points", set.slug, q.id);
+            assert!(
+                (2..=6).contains(&n),
+                "{}/{} has {n} key points",
+                set.slug,
+                q.id
+            );
         }
     }
 }
@@ -64,7 +107,12 @@ fn no_two_prompts_are_the_same() {
     let mut seen: HashMap<String, String> = HashMap::new();
     for set in shipped_bank().sets {
         for q in set.questions {
-            let normalised = q.prompt.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+            let normalised = q
+                .prompt
+                .to_lowercase()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             let key = format!("{}/{}", set.slug, q.id);
             if let Some(other) = seen.insert(normalised, key.clone()) {
                 panic!("{key} has the same prompt as {other}");
@@ -92,9 +140,18 @@ fn every_topic_has_at_least_three_questions() {
     let thin: Vec<String> = topics
         .iter()
         .filter(|t| count.get(t.id.as_str()).copied().unwrap_or(0) < 3)
-        .map(|t| format!("{} ({})", t.id, count.get(t.id.as_str()).copied().unwrap_or(0)))
+        .map(|t| {
+            format!(
+                "{} ({})",
+                t.id,
+                count.get(t.id.as_str()).copied().unwrap_or(0)
+            )
+        })
         .collect();
-    assert!(thin.is_empty(), "topics with fewer than 3 questions: {thin:?}");
+    assert!(
+        thin.is_empty(),
+        "topics with fewer than 3 questions: {thin:?}"
+    );
 }
 
 fn seeds_dir() -> Option<PathBuf> {
@@ -167,7 +224,8 @@ fn seed_003_sections(text: &str) -> Vec<String> {
         .filter_map(|l| {
             let rest = l.strip_prefix("### ").or_else(|| l.strip_prefix("## "))?;
             let digits = rest.split('.').next()?;
-            (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())).then(|| rest.trim().to_owned())
+            (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+                .then(|| rest.trim().to_owned())
         })
         .collect()
 }
@@ -187,8 +245,16 @@ fn coverage_lists_every_seed_item_with_topics_that_exist() {
         ("004", seed_004_titles(&seed_text(&dir, "004"))),
         ("003", seed_003_sections(&seed_text(&dir, "003"))),
     ];
-    assert!(expected[0].1.len() >= 140, "seed 000 parsed to {} items", expected[0].1.len());
-    assert!(expected[1].1.len() >= 100, "seed 004 parsed to {} titles", expected[1].1.len());
+    assert!(
+        expected[0].1.len() >= 140,
+        "seed 000 parsed to {} items",
+        expected[0].1.len()
+    );
+    assert!(
+        expected[1].1.len() >= 100,
+        "seed 004 parsed to {} titles",
+        expected[1].1.len()
+    );
     assert_eq!(expected[2].1.len(), 31, "seed 003 sections");
     let missing: Vec<String> = expected
         .iter()
@@ -199,7 +265,10 @@ fn coverage_lists_every_seed_item_with_topics_that_exist() {
                 .map(move |item| format!("{seed}: {item}"))
         })
         .collect();
-    assert!(missing.is_empty(), "not in questions/coverage.yaml: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "not in questions/coverage.yaml: {missing:#?}"
+    );
 }
 
 fn words(text: &str) -> Vec<String> {
@@ -224,7 +293,11 @@ fn no_run_of_twelve_words_is_copied_from_a_seed() {
     for set in shipped_bank().sets {
         for q in set.questions {
             let text = format!("{}\n{}\n{}", q.prompt, q.answer, q.key_points.join("\n"));
-            if let Some(run) = words(&text).windows(12).map(|r| r.join(" ")).find(|r| seed_runs.contains(r)) {
+            if let Some(run) = words(&text)
+                .windows(12)
+                .map(|r| r.join(" "))
+                .find(|r| seed_runs.contains(r))
+            {
                 copied.push(format!("{}/{}: \"{run}\"", set.slug, q.id));
             }
         }
@@ -239,7 +312,10 @@ fn fences(markdown: &str) -> Vec<(String, String)> {
     for event in Parser::new(markdown) {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
-                current = Some((info.split_whitespace().next().unwrap_or("").to_owned(), String::new()));
+                current = Some((
+                    info.split_whitespace().next().unwrap_or("").to_owned(),
+                    String::new(),
+                ));
             }
             Event::Text(t) => {
                 if let Some((_, code)) = current.as_mut() {
@@ -272,7 +348,11 @@ fn node24() -> Option<PathBuf> {
 
 fn run_snippet(node: &std::path::Path, lang: &str, code: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(if lang == "mjs" { "snippet.mjs" } else { "snippet.cjs" });
+    let file = dir.path().join(if lang == "mjs" {
+        "snippet.mjs"
+    } else {
+        "snippet.cjs"
+    });
     std::fs::write(&file, code).unwrap();
     let mut child = Command::new(node)
         .arg(&file)
@@ -310,16 +390,26 @@ fn every_code_output_answer_states_exactly_what_node_24_prints() {
                 .into_iter()
                 .filter(|(lang, _)| matches!(lang.as_str(), "js" | "cjs" | "mjs"))
                 .collect();
-            assert_eq!(programs.len(), 1, "{key}: the prompt needs exactly one js/cjs/mjs program");
+            assert_eq!(
+                programs.len(),
+                1,
+                "{key}: the prompt needs exactly one js/cjs/mjs program"
+            );
             let stated = fences(&q.answer)
                 .into_iter()
                 .find(|(lang, _)| lang == "text")
-                .unwrap_or_else(|| panic!("{key}: the answer needs a ```text block with the output"));
+                .unwrap_or_else(|| {
+                    panic!("{key}: the answer needs a ```text block with the output")
+                });
             let (lang, code) = programs.into_iter().next().unwrap();
             (key, lang, code, stated.1)
         })
         .collect();
-    assert!(cases.len() >= 50, "only {} code-output questions", cases.len());
+    assert!(
+        cases.len() >= 50,
+        "only {} code-output questions",
+        cases.len()
+    );
     // Snippets are independent processes: run a few at a time.
     let mismatches: Vec<String> = std::thread::scope(|scope| {
         let chunks: Vec<_> = cases.chunks(cases.len().div_ceil(4)).collect();
@@ -340,7 +430,10 @@ fn every_code_output_answer_states_exactly_what_node_24_prints() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }

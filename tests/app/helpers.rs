@@ -108,7 +108,8 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(schema) = &self.pg_schema {
             if let Ok(mut admin) = PgConnection::establish(&pg_base()) {
-                let _ = diesel::sql_query(format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin);
+                let _ =
+                    diesel::sql_query(format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin);
             }
         }
     }
@@ -131,7 +132,9 @@ impl CliOutput {
 /// Runs the real `rehearse` binary from the repository root.
 pub fn rehearse(db: Option<&TestDb>, args: &[&str]) -> CliOutput {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rehearse"));
-    cmd.current_dir(repo_root()).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    cmd.current_dir(repo_root())
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn");
     if let Some(db) = db {
         cmd.args(["--database", &db.url_text]);
     }
@@ -148,7 +151,13 @@ pub fn rehearse(db: Option<&TestDb>, args: &[&str]) -> CliOutput {
 pub struct Snapshot {
     pub topics: Vec<(String, Option<String>, String, i32)>,
     pub sets: Vec<(String, String, String)>,
-    pub questions: Vec<(String, String, String, String, Option<chrono::NaiveDateTime>)>,
+    pub questions: Vec<(
+        String,
+        String,
+        String,
+        String,
+        Option<chrono::NaiveDateTime>,
+    )>,
     pub import_runs: i64,
 }
 
@@ -156,12 +165,21 @@ pub fn snapshot(db: &Db) -> Snapshot {
     let mut conn = db.reader().unwrap();
     Snapshot {
         topics: topics::table
-            .select((topics::id, topics::parent_id, topics::title, topics::position))
+            .select((
+                topics::id,
+                topics::parent_id,
+                topics::title,
+                topics::position,
+            ))
             .order(topics::id)
             .load(&mut conn)
             .unwrap(),
         sets: question_sets::table
-            .select((question_sets::slug, question_sets::title, question_sets::file_hash))
+            .select((
+                question_sets::slug,
+                question_sets::title,
+                question_sets::file_hash,
+            ))
             .order(question_sets::slug)
             .load(&mut conn)
             .unwrap(),
@@ -218,8 +236,9 @@ pub fn spawn_app(test_db: TestDb, questions: &Path) -> TestApp {
     std::thread::spawn(move || {
         let system = actix_web::rt::System::new();
         system.block_on(async move {
-            let app = rehearse::web::Application::build(url, args, Arc::new(rehearse::web::SystemClock))
-                .await;
+            let app =
+                rehearse::web::Application::build(url, args, Arc::new(rehearse::web::SystemClock))
+                    .await;
             match app {
                 Ok(app) => {
                     tx.send(Ok(app.port)).unwrap();

@@ -25,16 +25,28 @@ fn importing_the_shipped_bank_twice_changes_nothing_the_second_time(test_db: Tes
         format!("{added} added, 0 updated, 0 retired, 0 unchanged")
     );
     let second = rehearse(Some(&test_db), &["import", "questions"]);
-    assert_eq!(second.lines(), vec![format!("0 added, 0 updated, 0 retired, {added} unchanged")]);
+    assert_eq!(
+        second.lines(),
+        vec![format!("0 added, 0 updated, 0 retired, {added} unchanged")]
+    );
 
     // Export, then import the export: still nothing to change.
     let out_dir = tempfile::tempdir().unwrap();
-    let export = rehearse(Some(&test_db), &["export", "--out", out_dir.path().to_str().unwrap()]);
+    let export = rehearse(
+        Some(&test_db),
+        &["export", "--out", out_dir.path().to_str().unwrap()],
+    );
     assert_eq!(export.code, 0, "{export:?}");
     let db = test_db.open();
     let before = snapshot(&db);
-    let again = rehearse(Some(&test_db), &["import", out_dir.path().to_str().unwrap()]);
-    assert_eq!(again.lines(), vec![format!("0 added, 0 updated, 0 retired, {added} unchanged")]);
+    let again = rehearse(
+        Some(&test_db),
+        &["import", out_dir.path().to_str().unwrap()],
+    );
+    assert_eq!(
+        again.lines(),
+        vec![format!("0 added, 0 updated, 0 retired, {added} unchanged")]
+    );
     let after = snapshot(&db);
     // The questions and topics are untouched; the history records one more run (and the sets
     // now name the exported files as their source).
@@ -44,7 +56,10 @@ fn importing_the_shipped_bank_twice_changes_nothing_the_second_time(test_db: Tes
 }
 
 fn a_dry_run_prints_the_plan_and_writes_nothing(test_db: TestDb) {
-    let out = rehearse(Some(&test_db), &["import", "tests/fixtures/valid", "--dry-run"]);
+    let out = rehearse(
+        Some(&test_db),
+        &["import", "tests/fixtures/valid", "--dry-run"],
+    );
     assert_eq!(
         out.lines(),
         vec![
@@ -107,14 +122,21 @@ fn add_user_with_reviewed_card(conn: &mut rehearse::db::DbConnection, question_i
 
 fn card_and_history(conn: &mut rehearse::db::DbConnection) -> (Vec<(String, i32, i32, i32)>, i64) {
     let card = cards::table
-        .select((cards::question_id, cards::repetitions, cards::interval_days, cards::easiness_hundredths))
+        .select((
+            cards::question_id,
+            cards::repetitions,
+            cards::interval_days,
+            cards::easiness_hundredths,
+        ))
         .load(conn)
         .unwrap();
     let reviews: i64 = reviews::table.count().get_result(conn).unwrap();
     (card, reviews)
 }
 
-fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_restored(test_db: TestDb) {
+fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_restored(
+    test_db: TestDb,
+) {
     let dir = copy_dir(&fixture("valid"));
     let path = dir.path().to_str().unwrap().to_owned();
     assert_eq!(rehearse(Some(&test_db), &["import", &path]).code, 0);
@@ -132,11 +154,18 @@ fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_res
     // 1. Change the answer: updated in place, same id, card and history untouched.
     let file = dir.path().join("event-loop.yaml");
     let original = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, original.replace("close callbacks.", "close callbacks, in that order.")).unwrap();
+    std::fs::write(
+        &file,
+        original.replace("close callbacks.", "close callbacks, in that order."),
+    )
+    .unwrap();
     let out = rehearse(Some(&test_db), &["import", &path]);
     assert_eq!(
         out.lines(),
-        vec!["~ event-loop/phases-order (updated)", "0 added, 1 updated, 0 retired, 2 unchanged"]
+        vec![
+            "~ event-loop/phases-order (updated)",
+            "0 added, 1 updated, 0 retired, 2 unchanged"
+        ]
     );
     let mut conn = db.writer().unwrap();
     let (id_after, answer_after): (String, String) = questions::table
@@ -155,13 +184,19 @@ fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_res
         let text = std::fs::read_to_string(&file).unwrap();
         let start = text.find("  - id: phases-order").unwrap();
         let end = text.find("  - id: immediate-vs-timeout").unwrap();
-        format!("{}{}", &text[..start], &text[end..]).replace("follow_ups: [immediate-vs-timeout, streams/backpressure]", "")
+        format!("{}{}", &text[..start], &text[end..]).replace(
+            "follow_ups: [immediate-vs-timeout, streams/backpressure]",
+            "",
+        )
     };
     std::fs::write(&file, &without).unwrap();
     let out = rehearse(Some(&test_db), &["import", &path]);
     assert_eq!(
         out.lines(),
-        vec!["- event-loop/phases-order (retired)", "0 added, 0 updated, 1 retired, 2 unchanged"]
+        vec![
+            "- event-loop/phases-order (retired)",
+            "0 added, 0 updated, 1 retired, 2 unchanged"
+        ]
     );
     let mut conn = db.writer().unwrap();
     let retired: Option<chrono::NaiveDateTime> = questions::table
@@ -174,11 +209,18 @@ fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_res
     drop(conn);
 
     // 3. Put it back: restored under the same id, still with its card.
-    std::fs::write(&file, original.replace("close callbacks.", "close callbacks, in that order.")).unwrap();
+    std::fs::write(
+        &file,
+        original.replace("close callbacks.", "close callbacks, in that order."),
+    )
+    .unwrap();
     let out = rehearse(Some(&test_db), &["import", &path]);
     assert_eq!(
         out.lines(),
-        vec!["^ event-loop/phases-order (restored)", "0 added, 0 updated, 0 retired, 2 unchanged, 1 restored"]
+        vec![
+            "^ event-loop/phases-order (restored)",
+            "0 added, 0 updated, 0 retired, 2 unchanged, 1 restored"
+        ]
     );
     let mut conn = db.writer().unwrap();
     let (id, retired): (String, Option<chrono::NaiveDateTime>) = questions::table
@@ -194,16 +236,36 @@ fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_res
 fn migrate_applies_the_schema_once(test_db: TestDb) {
     let first = rehearse(Some(&test_db), &["migrate"]);
     assert_eq!(first.code, 0, "{first:?}");
-    assert!(first.stdout.starts_with("1 migration(s) applied"), "{}", first.stdout);
+    assert!(
+        first.stdout.starts_with("1 migration(s) applied"),
+        "{}",
+        first.stdout
+    );
     let second = rehearse(Some(&test_db), &["migrate"]);
-    assert!(second.stdout.starts_with("0 migration(s) applied"), "{}", second.stdout);
+    assert!(
+        second.stdout.starts_with("0 migration(s) applied"),
+        "{}",
+        second.stdout
+    );
 }
 
 fn exporting_an_unknown_set_is_a_clear_error(test_db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
-    let out = rehearse(Some(&test_db), &["export", "--set", "nope", "--out", dir.path().to_str().unwrap()]);
+    let out = rehearse(
+        Some(&test_db),
+        &[
+            "export",
+            "--set",
+            "nope",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.code, 2);
-    assert_eq!(out.stderr.trim(), "error: there is no question set \"nope\"");
+    assert_eq!(
+        out.stderr.trim(),
+        "error: there is no question set \"nope\""
+    );
 }
 
 db_tests!(

@@ -7,7 +7,10 @@ fn the_home_page_lists_the_shipped_sets_with_their_counts(test_db: TestDb) {
     let response = app.get("/");
     assert_eq!(response.status(), 200);
     let body = response.text().unwrap();
-    assert!(body.contains("<title>Question sets · Rehearse</title>"), "{body}");
+    assert!(
+        body.contains("<title>Question sets · Rehearse</title>"),
+        "{body}"
+    );
     assert!(body.contains("3 questions in 2 sets"), "{body}");
     assert!(body.contains("The event loop"));
     assert!(body.contains("2 questions"));
@@ -46,7 +49,12 @@ fn stylesheets_are_served_from_the_binary(test_db: TestDb) {
     for path in ["/static/app.css", "/static/highlight.css"] {
         let response = app.get(path);
         assert_eq!(response.status(), 200, "{path}");
-        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/css")
+        );
         assert!(response.text().unwrap().contains('{'));
     }
 }
