@@ -283,7 +283,7 @@ pub fn import(
     files: &[LoadedFile],
     actor: &Actor,
     now: NaiveDateTime,
-    progress: &dyn Fn(usize, usize),
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ImportReport, ImportError> {
     conn.transaction(|conn| {
         // Writing first takes SQLite's write lock now, and makes PostgreSQL imports queue, so
@@ -291,13 +291,16 @@ pub fn import(
         diesel::update(app_locks::table.filter(app_locks::name.eq("import")))
             .set(app_locks::taken_at.eq(Some(now)))
             .execute(conn)?;
+        let started = std::time::Instant::now();
         let (bank, stored) = validate_against_db(conn, files)?;
         let plan = plan(&bank, &stored);
+        tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "validated and planned");
         if let Some(list) = &bank.topics {
             upsert_topics(conn, list)?;
         }
         upsert_sets(conn, &bank.sets, files, now)?;
         apply_questions(conn, &bank, &stored, &plan, now, progress)?;
+        tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "questions written");
         let run_id = uuid::Uuid::new_v4().to_string();
         let file_list: Vec<serde_json::Value> = files
             .iter()
@@ -444,7 +447,7 @@ fn upsert_sets(
 /// A question's columns, rendered, ready to insert or update.
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = questions)]
-struct QuestionRow<'a> {
+pub(crate) struct QuestionRow<'a> {
     topic_id: &'a str,
     difficulty: &'a str,
     kind: &'a str,
@@ -480,13 +483,73 @@ fn question_row(q: &Question, position: usize, now: NaiveDateTime) -> QuestionRo
     }
 }
 
+/// A question row to insert, with its identity.
+#[derive(Insertable)]
+#[diesel(table_name = questions)]
+struct NewQuestion<'a> {
+    id: String,
+    question_key: String,
+    set_slug: &'a str,
+    local_id: &'a str,
+    created_at: NaiveDateTime,
+    #[diesel(embed)]
+    row: QuestionRow<'a>,
+}
+
+/// What the plan asks of one question in the files.
+enum Work<'a> {
+    Insert { key: String, set: &'a str, q: &'a Question, position: usize },
+    Update { id: &'a str, q: &'a Question, position: usize },
+    Reposition { id: &'a str, position: usize },
+}
+
+/// Renders Markdown for many questions on all cores: it is the slow part of a big import.
+fn render_rows<'a>(
+    work: &[(&'a Question, usize)],
+    now: NaiveDateTime,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<QuestionRow<'a>> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let chunk = work.len().div_ceil(threads).max(1);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = work
+            .chunks(chunk)
+            .map(|part| {
+                let done = &done;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(q, position)| {
+                            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                            if n % 250 == 0 {
+                                progress(n, work.len());
+                            }
+                            question_row(q, *position, now)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A render thread only panics on a bug; rendering again here keeps the import alive.
+            .zip(work.chunks(chunk))
+            .flat_map(|(h, part)| {
+                h.join().unwrap_or_else(|_| {
+                    part.iter().map(|(q, p)| question_row(q, *p, now)).collect()
+                })
+            })
+            .collect()
+    })
+}
+
 fn apply_questions(
     conn: &mut DbConnection,
     bank: &Bank,
     stored: &[StoredQuestion],
     plan: &Plan,
     now: NaiveDateTime,
-    progress: &dyn Fn(usize, usize),
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(), ImportError> {
     let by_key: HashMap<&str, &StoredQuestion> =
         stored.iter().map(|q| (q.key.as_str(), q)).collect();
@@ -495,8 +558,7 @@ fn apply_questions(
         .iter()
         .map(|c| (c.key.as_str(), c.change))
         .collect();
-    let total = plan.changes.len();
-    let mut done = 0;
+    let mut work = Vec::new();
     for set in &bank.sets {
         for (position, q) in set.questions.iter().enumerate() {
             let key = format!("{}/{}", set.slug, q.id);
@@ -504,41 +566,72 @@ fn apply_questions(
                 .get(key.as_str())
                 .copied()
                 .unwrap_or(Change::Unchanged);
-            let existing = by_key.get(key.as_str());
-            match (change, existing) {
-                (Change::Added, _) => {
-                    diesel::insert_into(questions::table)
-                        .values((
-                            questions::id.eq(uuid::Uuid::new_v4().to_string()),
-                            questions::question_key.eq(&key),
-                            questions::set_slug.eq(set.slug.as_str()),
-                            questions::local_id.eq(q.id.as_str()),
-                            questions::created_at.eq(now),
-                            question_row(q, position, now),
-                        ))
-                        .execute(conn)?;
-                }
-                (Change::Updated | Change::Restored, Some(s)) => {
-                    diesel::update(questions::table.find(&s.id))
-                        .set((
-                            question_row(q, position, now),
-                            questions::retired_at.eq(None::<NaiveDateTime>),
-                        ))
-                        .execute(conn)?;
-                }
+            match (change, by_key.get(key.as_str())) {
+                (Change::Added, _) => work.push(Work::Insert {
+                    key,
+                    set: set.slug.as_str(),
+                    q,
+                    position,
+                }),
+                (Change::Updated | Change::Restored, Some(s)) => work.push(Work::Update {
+                    id: s.id.as_str(),
+                    q,
+                    position,
+                }),
+                // Reordering a file is not a content change; keep the order quietly.
                 (Change::Unchanged, Some(s)) if s.position != count(position) => {
-                    // Reordering a file is not a content change; keep the order quietly.
-                    diesel::update(questions::table.find(&s.id))
-                        .set(questions::position.eq(count(position)))
-                        .execute(conn)?;
+                    work.push(Work::Reposition {
+                        id: s.id.as_str(),
+                        position,
+                    })
                 }
                 _ => {}
             }
-            done += 1;
-            if done % 100 == 0 {
-                progress(done, total);
+        }
+    }
+    let to_render: Vec<(&Question, usize)> = work
+        .iter()
+        .filter_map(|w| match w {
+            Work::Insert { q, position, .. } | Work::Update { q, position, .. } => {
+                Some((*q, *position))
+            }
+            Work::Reposition { .. } => None,
+        })
+        .collect();
+    let mut rows = render_rows(&to_render, now, progress).into_iter();
+    let mut inserts = Vec::new();
+    for w in work {
+        match w {
+            Work::Insert { key, set, q, .. } => {
+                let Some(row) = rows.next() else { break };
+                inserts.push(NewQuestion {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    question_key: key,
+                    set_slug: set,
+                    local_id: q.id.as_str(),
+                    created_at: now,
+                    row,
+                });
+            }
+            Work::Update { id, .. } => {
+                let Some(row) = rows.next() else { break };
+                diesel::update(questions::table.find(id))
+                    .set((row, questions::retired_at.eq(None::<NaiveDateTime>)))
+                    .execute(conn)?;
+            }
+            Work::Reposition { id, position } => {
+                diesel::update(questions::table.find(id))
+                    .set(questions::position.eq(count(position)))
+                    .execute(conn)?;
             }
         }
+    }
+    // One prepared INSERT per row: inside the transaction that is as fast as a multi-row
+    // INSERT here, and diesel's MultiConnection cannot batch rows with defaults.
+    for question in &inserts {
+        diesel::insert_into(questions::table)
+            .values(question)
+            .execute(conn)?;
     }
     let retired: Vec<&str> = plan
         .changes
@@ -551,6 +644,7 @@ fn apply_questions(
             .set(questions::retired_at.eq(Some(now)))
             .execute(conn)?;
     }
+    let total = plan.changes.len();
     progress(total, total);
     Ok(())
 }

@@ -49,10 +49,20 @@ impl std::fmt::Display for SanitizedHtml {
     }
 }
 
+/// Marks where a highlighted code block goes back in after sanitizing. A private-use character
+/// cannot come from the highlighter, and if a question file contains it the worst outcome is a
+/// code block of that same file showing up twice.
+const CODE_MARK: char = '\u{E000}';
+
 /// Renders Markdown to sanitized HTML with highlighted code blocks.
+///
+/// The Markdown's own HTML is sanitized *before* the highlighted code is put back: the
+/// highlighter escapes all text and emits only `<span class>`, so this is as safe as
+/// sanitizing everything, and it spares ammonia from re-parsing thousands of spans.
 pub fn markdown_to_html(markdown: &str) -> SanitizedHtml {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut events = Vec::new();
+    let mut blocks = Vec::new();
     let mut code: Option<(String, String)> = None;
     for event in Parser::new_ext(markdown, options) {
         match (&mut code, event) {
@@ -68,16 +78,25 @@ pub fn markdown_to_html(markdown: &str) -> SanitizedHtml {
             (Some((_, text)), Event::Text(t)) => text.push_str(&t),
             (Some(_), Event::End(TagEnd::CodeBlock)) => {
                 if let Some((lang, text)) = code.take() {
-                    events.push(Event::Html(highlight(&lang, &text).into()));
+                    let marker = format!("{CODE_MARK}{}{CODE_MARK}", blocks.len());
+                    blocks.push(highlight(&lang, &text));
+                    events.push(Event::Html(format!("<p>{marker}</p>\n").into()));
                 }
             }
             (Some(_), _) => {}
+            (None, Event::Text(t)) if t.contains(CODE_MARK) => {
+                events.push(Event::Text(t.replace(CODE_MARK, "").into()));
+            }
             (None, other) => events.push(other),
         }
     }
     let mut raw = String::with_capacity(markdown.len() * 2);
     html::push_html(&mut raw, events.into_iter());
-    SanitizedHtml(SANITIZER.clean(&raw).to_string())
+    let mut clean = SANITIZER.clean(&raw).to_string();
+    for (i, block) in blocks.iter().enumerate() {
+        clean = clean.replacen(&format!("<p>{CODE_MARK}{i}{CODE_MARK}</p>"), block, 1);
+    }
+    SanitizedHtml(clean)
 }
 
 /// Syntax names in the fences we write map onto syntect's bundled grammars.
@@ -168,6 +187,20 @@ mod tests {
             .into_string();
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn html_inside_code_blocks_stays_escaped_text() {
+        let html = markdown_to_html("```js\nconst s = '<script>alert(1)</script>';\n```\n")
+            .into_string();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;") || html.contains("&lt;</span>"), "{html}");
+    }
+
+    #[test]
+    fn a_private_use_marker_in_the_text_cannot_inject_markup() {
+        let html = markdown_to_html("before \u{E000}0\u{E000} after\n\n```js\nx\n```\n").into_string();
+        assert_eq!(html.matches("<pre").count(), 1, "{html}");
     }
 
     #[test]

@@ -76,8 +76,8 @@ pub fn validate(files: &[SourceFile], context: &Context) -> Result<Bank, Vec<Pro
     let mut set_files = Vec::new();
     let mut coverage_files = Vec::new();
 
-    for file in files {
-        match yaml::parse(&file.text) {
+    for (file, parsed) in files.iter().zip(parse_all(files)) {
+        match parsed {
             Err(e) => problems.push(Problem::at(&file.path, e.pos, e.message)),
             Ok(root) => {
                 let mut check = Checker {
@@ -171,6 +171,33 @@ pub fn validate(files: &[SourceFile], context: &Context) -> Result<Bank, Vec<Pro
         problems.dedup();
         Err(problems)
     }
+}
+
+/// Parses every file, several at a time: parsing is most of the time a big import takes to
+/// validate, and files are independent.
+fn parse_all(files: &[SourceFile]) -> Vec<Result<Node, yaml::SyntaxProblem>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || files.len() < 2 {
+        return files.iter().map(|f| yaml::parse(&f.text)).collect();
+    }
+    let chunk = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|f| yaml::parse(&f.text)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .zip(files.chunks(chunk))
+            .flat_map(|(handle, part)| {
+                // Parsing never panics on input (it is fuzzed); if it ever did, parse again here
+                // so the error surfaces on this thread.
+                handle
+                    .join()
+                    .unwrap_or_else(|_| part.iter().map(|f| yaml::parse(&f.text)).collect())
+            })
+            .collect()
+    })
 }
 
 enum FileKind {
