@@ -285,22 +285,29 @@ pub fn import(
     now: NaiveDateTime,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ImportReport, ImportError> {
-    conn.transaction(|conn| {
-        // Writing first takes SQLite's write lock now, and makes PostgreSQL imports queue, so
-        // the plan below is made against data nobody else can change before we commit.
+    crate::db::write_transaction(conn, |conn| {
+        // Taking this row lock makes concurrent PostgreSQL imports queue (SQLite's immediate
+        // transaction already excludes other writers), so the plan below is made against data
+        // nobody else can change before we commit.
         diesel::update(app_locks::table.filter(app_locks::name.eq("import")))
             .set(app_locks::taken_at.eq(Some(now)))
             .execute(conn)?;
         let started = std::time::Instant::now();
         let (bank, stored) = validate_against_db(conn, files)?;
         let plan = plan(&bank, &stored);
-        tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "validated and planned");
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis(),
+            "validated and planned"
+        );
         if let Some(list) = &bank.topics {
             upsert_topics(conn, list)?;
         }
         upsert_sets(conn, &bank.sets, files, now)?;
         apply_questions(conn, &bank, &stored, &plan, now, progress)?;
-        tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "questions written");
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis(),
+            "questions written"
+        );
         let run_id = uuid::Uuid::new_v4().to_string();
         let file_list: Vec<serde_json::Value> = files
             .iter()
@@ -498,9 +505,21 @@ struct NewQuestion<'a> {
 
 /// What the plan asks of one question in the files.
 enum Work<'a> {
-    Insert { key: String, set: &'a str, q: &'a Question, position: usize },
-    Update { id: &'a str, q: &'a Question, position: usize },
-    Reposition { id: &'a str, position: usize },
+    Insert {
+        key: String,
+        set: &'a str,
+        q: &'a Question,
+        position: usize,
+    },
+    Update {
+        id: &'a str,
+        q: &'a Question,
+        position: usize,
+    },
+    Reposition {
+        id: &'a str,
+        position: usize,
+    },
 }
 
 /// Renders Markdown for many questions on all cores: it is the slow part of a big import.
@@ -509,7 +528,9 @@ fn render_rows<'a>(
     now: NaiveDateTime,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Vec<QuestionRow<'a>> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let chunk = work.len().div_ceil(threads).max(1);
     let done = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {

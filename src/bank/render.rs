@@ -191,15 +191,19 @@ mod tests {
 
     #[test]
     fn html_inside_code_blocks_stays_escaped_text() {
-        let html = markdown_to_html("```js\nconst s = '<script>alert(1)</script>';\n```\n")
-            .into_string();
+        let html =
+            markdown_to_html("```js\nconst s = '<script>alert(1)</script>';\n```\n").into_string();
         assert!(!html.contains("<script>"), "{html}");
-        assert!(html.contains("&lt;script&gt;") || html.contains("&lt;</span>"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;") || html.contains("&lt;</span>"),
+            "{html}"
+        );
     }
 
     #[test]
     fn a_private_use_marker_in_the_text_cannot_inject_markup() {
-        let html = markdown_to_html("before \u{E000}0\u{E000} after\n\n```js\nx\n```\n").into_string();
+        let html =
+            markdown_to_html("before \u{E000}0\u{E000} after\n\n```js\nx\n```\n").into_string();
         assert_eq!(html.matches("<pre").count(), 1, "{html}");
     }
 

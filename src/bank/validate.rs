@@ -184,7 +184,13 @@ fn parse_all(files: &[SourceFile]) -> Vec<Result<Node, yaml::SyntaxProblem>> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|f| yaml::parse(&f.text)).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|f| yaml::parse(&f.text))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles
             .into_iter()

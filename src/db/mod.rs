@@ -170,6 +170,38 @@ impl Db {
     }
 }
 
+/// Runs `write` in one transaction that holds the write lock from its first statement:
+/// `BEGIN IMMEDIATE` on SQLite (a deferred transaction that reads first can fail to upgrade
+/// when another process wrote meanwhile), a plain `BEGIN` on PostgreSQL. Commits on `Ok`,
+/// rolls back on `Err`; nested `conn.transaction` calls inside become savepoints.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, write: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match write(conn) {
+        Ok(value) => match DbConnection::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(commit_error) => {
+                // A failed COMMIT can leave the transaction open; close it before reporting.
+                let _ = DbConnection::rollback_transaction(conn);
+                Err(commit_error.into())
+            }
+        },
+        Err(error) => {
+            DbConnection::rollback_transaction(conn)?;
+            Err(error)
+        }
+    }
+}
+
 /// The default number of read connections: about two per core measured best here.
 pub fn default_read_connections() -> u32 {
     let cores = std::thread::available_parallelism()
