@@ -304,6 +304,7 @@ pub fn import(
         }
         upsert_sets(conn, &bank.sets, files, now)?;
         apply_questions(conn, &bank, &stored, &plan, now, progress)?;
+        order_sets_by_roadmap(conn, &bank.sets)?;
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis(),
             "questions written"
@@ -446,6 +447,25 @@ fn upsert_sets(
                     .execute(conn)?;
             }
             Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Lists sets in roadmap order: a set sits where its earliest topic stands in the tree.
+fn order_sets_by_roadmap(conn: &mut DbConnection, sets: &[QuestionSet]) -> Result<(), ImportError> {
+    for set in sets {
+        let first_topic: Option<i32> = questions::table
+            .inner_join(topics::table)
+            .filter(questions::set_slug.eq(set.slug.as_str()))
+            .filter(questions::retired_at.is_null())
+            .select(diesel::dsl::min(topics::position))
+            .get_result(conn)?;
+        if let Some(position) = first_topic {
+            diesel::update(question_sets::table.find(set.slug.as_str()))
+                .filter(question_sets::position.ne(position))
+                .set(question_sets::position.eq(position))
+                .execute(conn)?;
         }
     }
     Ok(())
