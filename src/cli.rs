@@ -1,7 +1,7 @@
 //! The command-line commands: thin wrappers that print results and choose exit codes.
 
 use crate::bank::{export, import, load, stats, validate};
-use crate::config::{Cli, Command, ServeArgs};
+use crate::config::{Cli, Command, ServeArgs, UserCommand};
 use crate::db::{self, DatabaseUrl, DbConnection};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check { paths, stats } => check_command(&paths, stats),
         Command::Export { set, out } => export_command(&url, set.as_deref(), &out),
         Command::Migrate => migrate_command(&url),
+        Command::User(UserCommand::Add { name, admin }) => add_user_command(&url, &name, admin),
     }
 }
 
@@ -184,6 +185,72 @@ fn serve(url: DatabaseUrl, args: ServeArgs) -> ExitCode {
     let system = actix_web::rt::System::new();
     match system.block_on(crate::web::serve(url, args)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn read_password() -> Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let second = rpassword::prompt_password("Repeat it: ").map_err(|e| e.to_string())?;
+        if first != second {
+            return Err("the two passwords differ".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+fn add_user_command(url: &DatabaseUrl, name: &str, admin: bool) -> ExitCode {
+    use crate::accounts::{password, service, username::Username};
+    let username = match Username::try_from(name) {
+        Ok(u) => u,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let secret = match read_password() {
+        Ok(p) => p,
+        Err(e) => return fail(format!("could not read the password: {e}")),
+    };
+    if let Err(message) = password::check_new(&secret) {
+        eprintln!("error: {message}");
+        return ExitCode::from(EXIT_INVALID);
+    }
+    let hash = match password::hash(&secret) {
+        Ok(h) => h,
+        Err(e) => return fail(format!("could not hash the password: {e}")),
+    };
+    let mut conn = match open_migrated(url) {
+        Ok(conn) => conn,
+        Err(e) => return fail(e),
+    };
+    let role = if admin {
+        service::Role::Admin
+    } else {
+        service::Role::Candidate
+    };
+    match service::create_user(
+        &mut conn,
+        username.as_str(),
+        &hash,
+        role,
+        chrono::Utc::now().naive_utc(),
+    ) {
+        Ok(_) => {
+            println!("created {} {}", role.as_str(), username);
+            ExitCode::SUCCESS
+        }
+        Err(service::AccountError::UsernameTaken) => {
+            eprintln!("error: the username {username} is already taken");
+            ExitCode::from(EXIT_INVALID)
+        }
         Err(e) => fail(e),
     }
 }

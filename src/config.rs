@@ -73,6 +73,10 @@ pub enum Command {
         out: PathBuf,
     },
 
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+
     /// Apply pending database migrations and exit.
     #[command(
         after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test rehearse migrate"
@@ -93,4 +97,24 @@ pub struct ServeArgs {
     /// Read connections in the pool (default: twice the number of cores).
     #[arg(long, env = "REHEARSE_POOL_SIZE")]
     pub pool_size: Option<u32>,
+
+    /// Mark cookies Secure: set this when Rehearse is served over HTTPS.
+    #[arg(long, env = "REHEARSE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from a prompt, or from standard input when it is
+    /// not a terminal.
+    #[command(
+        after_help = "Examples:\n  rehearse user add ada --admin\n  printf '%s\\n' \"$PASSWORD\" | rehearse user add grace"
+    )]
+    Add {
+        /// The username (3 to 32 letters, digits, dots, dashes or underscores).
+        name: String,
+        /// Make the user an administrator.
+        #[arg(long)]
+        admin: bool,
+    },
 }

@@ -1,6 +1,7 @@
 //! Rehearse: practise Node.js backend interview questions with spaced repetition and timed mock
 //! interviews. The library holds all logic; `main.rs` only parses flags and calls [`cli::run`].
 
+pub mod accounts;
 pub mod bank;
 pub mod cli;
 pub mod config;

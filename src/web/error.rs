@@ -8,6 +8,11 @@ use askama::Template;
 pub enum AppError {
     #[error("page not found")]
     NotFound,
+    /// An anonymous visitor asked for a page of signed-in users; `next` brings them back.
+    #[error("sign-in required")]
+    SignInRequired { next: String },
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
     #[error("could not render the page: {0}")]
@@ -25,6 +30,7 @@ impl From<diesel::result::Error> for AppError {
 #[derive(Template)]
 #[template(path = "errors/error.html")]
 struct ErrorPage<'a> {
+    nav: crate::web::layout::Nav,
     title: &'a str,
     message: &'a str,
 }
@@ -33,13 +39,27 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
+        if let AppError::SignInRequired { next } = self {
+            let target = format!(
+                "/signin?next={}",
+                serde_urlencoded::to_string([("", next)])
+                    .unwrap_or_default()
+                    .trim_start_matches('=')
+            );
+            return HttpResponse::SeeOther()
+                .insert_header((actix_web::http::header::LOCATION, target))
+                .finish();
+        }
         let (title, message) = match self {
+            AppError::Forbidden(message) => ("Request refused", message.as_str()),
             AppError::NotFound => (
                 "Page not found",
                 "There is nothing at this address. Check the link, or start from the home page.",
@@ -60,9 +80,13 @@ impl ResponseError for AppError {
                 )
             }
         };
-        let body = ErrorPage { title, message }
-            .render()
-            .unwrap_or_else(|_| message.to_owned());
+        let body = ErrorPage {
+            nav: crate::web::layout::Nav::default(),
+            title,
+            message,
+        }
+        .render()
+        .unwrap_or_else(|_| message.to_owned());
         HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .body(body)

@@ -1,7 +1,9 @@
 //! HTTP glue: building the app, shared state, errors, static files and health checks.
 
+pub mod auth;
 pub mod error;
 pub mod health;
+pub mod layout;
 pub mod statics;
 
 use crate::bank::{import, load};
@@ -32,6 +34,8 @@ impl Clock for SystemClock {
 pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    /// Mark cookies `Secure` (serve behind HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -112,7 +116,11 @@ impl Application {
             source,
         })?;
         let port = listener.local_addr()?.port();
-        let state = AppState { db, clock };
+        let state = AppState {
+            db,
+            clock,
+            secure_cookies: args.secure_cookies,
+        };
         let server = run(listener, state.clone())?;
         Ok(Application {
             port,
@@ -217,7 +225,8 @@ pub fn run(listener: TcpListener, state: AppState) -> Result<Server, std::io::Er
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::routes)
         .configure(statics::routes)
-        .configure(crate::bank::routes::routes);
+        .configure(crate::bank::routes::routes)
+        .configure(crate::accounts::routes::routes);
 }
 
 /// `rehearse serve`.

@@ -131,14 +131,33 @@ impl CliOutput {
 
 /// Runs the real `rehearse` binary from the repository root.
 pub fn rehearse(db: Option<&TestDb>, args: &[&str]) -> CliOutput {
+    rehearse_with_input(db.map(|d| d.url_text.as_str()), args, "")
+}
+
+/// Runs `rehearse` with `input` on its standard input (not a terminal).
+pub fn rehearse_with_input(database: Option<&str>, args: &[&str], input: &str) -> CliOutput {
+    use std::io::Write;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rehearse"));
     cmd.current_dir(repo_root())
         .env_remove("DATABASE_URL")
         .env("RUST_LOG", "warn");
-    if let Some(db) = db {
-        cmd.args(["--database", &db.url_text]);
+    if let Some(url) = database {
+        cmd.args(["--database", url]);
     }
-    let out = cmd.args(args).output().unwrap();
+    let mut child = cmd
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
     CliOutput {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -208,20 +227,95 @@ pub fn copy_dir(from: &Path) -> tempfile::TempDir {
     dir
 }
 
-/// A running application on a random port.
+/// A running application on a random port, seen by one browser (`Deref` to [`Visitor`]).
 pub struct TestApp {
-    pub address: String,
-    pub client: reqwest::blocking::Client,
+    pub visitor: Visitor,
+    pub db: Db,
+    /// The `--database` value for CLI runs against the same database.
+    pub database_url: String,
     _test_db: TestDb,
 }
 
+impl std::ops::Deref for TestApp {
+    type Target = Visitor;
+    fn deref(&self) -> &Visitor {
+        &self.visitor
+    }
+}
+
 impl TestApp {
+    /// Another browser with its own cookies.
+    pub fn new_visitor(&self) -> Visitor {
+        Visitor::new(&self.visitor.address)
+    }
+}
+
+/// One browser: its own cookie jar, redirects not followed.
+pub struct Visitor {
+    pub address: String,
+    pub client: reqwest::blocking::Client,
+}
+
+impl Visitor {
+    fn new(address: &str) -> Visitor {
+        Visitor {
+            address: address.to_owned(),
+            client: reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+        }
+    }
+
     pub fn get(&self, path: &str) -> reqwest::blocking::Response {
         self.client
             .get(format!("{}{}", self.address, path))
             .send()
             .unwrap()
     }
+
+    /// Loads a page and returns the CSRF token of its first form.
+    pub fn csrf_from(&self, path: &str) -> String {
+        let body = self.get(path).text().unwrap();
+        hidden_value(&body, "csrf").unwrap_or_else(|| panic!("no csrf field on {path}: {body}"))
+    }
+
+    /// Posts a form the way a browser on this site does (with an Origin header).
+    pub fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::blocking::Response {
+        self.client
+            .post(format!("{}{}", self.address, path))
+            .header("origin", &self.address)
+            .form(fields)
+            .send()
+            .unwrap()
+    }
+
+    /// Signs up through the real form; the client keeps the session cookie.
+    pub fn sign_up(&self, username: &str, password: &str) -> reqwest::blocking::Response {
+        let csrf = self.csrf_from("/signup");
+        self.post_form(
+            "/signup",
+            &[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ],
+        )
+    }
+}
+
+/// The value of a hidden form field in a page.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+pub fn location(response: &reqwest::blocking::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
 }
 
 /// Starts the real server (migrations, first-start import of `questions`) on port 0.
@@ -230,6 +324,7 @@ pub fn spawn_app(test_db: TestDb, questions: &Path) -> TestApp {
         bind: "127.0.0.1:0".parse().unwrap(),
         questions: questions.to_path_buf(),
         pool_size: Some(2),
+        secure_cookies: false,
     };
     let url = test_db.url.clone();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -241,21 +336,18 @@ pub fn spawn_app(test_db: TestDb, questions: &Path) -> TestApp {
                     .await;
             match app {
                 Ok(app) => {
-                    tx.send(Ok(app.port)).unwrap();
+                    tx.send(Ok((app.port, app.state.db.clone()))).unwrap();
                     let _ = app.run_until_stopped().await;
                 }
                 Err(e) => tx.send(Err(e.to_string())).unwrap(),
             }
         });
     });
-    let port = rx.recv().unwrap().unwrap();
+    let (port, db) = rx.recv().unwrap().unwrap();
     TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        client: reqwest::blocking::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .unwrap(),
+        visitor: Visitor::new(&format!("http://127.0.0.1:{port}")),
+        db,
+        database_url: test_db.url_text.clone(),
         _test_db: test_db,
     }
 }

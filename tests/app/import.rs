@@ -236,8 +236,13 @@ fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_res
 fn migrate_applies_the_schema_once(test_db: TestDb) {
     let first = rehearse(Some(&test_db), &["migrate"]);
     assert_eq!(first.code, 0, "{first:?}");
+    let migrations = std::fs::read_dir(crate::helpers::repo_root().join("migrations/sqlite"))
+        .unwrap()
+        .count();
     assert!(
-        first.stdout.starts_with("1 migration(s) applied"),
+        first
+            .stdout
+            .starts_with(&format!("{migrations} migration(s) applied")),
         "{}",
         first.stdout
     );
@@ -275,3 +280,17 @@ db_tests!(
     migrate_applies_the_schema_once,
     exporting_an_unknown_set_is_a_clear_error,
 );
+
+#[test]
+fn every_migration_exists_for_both_backends() {
+    let names = |backend: &str| {
+        let mut list: Vec<String> =
+            std::fs::read_dir(crate::helpers::repo_root().join("migrations").join(backend))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+        list.sort();
+        list
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
+}

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod accounts;
 mod bank_lint;
 mod fixtures;
 mod import;

@@ -1,0 +1,7 @@
+//! Accounts: usernames, password hashing, sign-in sessions and sign-in rate limiting.
+
+pub mod password;
+pub mod rate_limit;
+pub mod routes;
+pub mod service;
+pub mod username;

@@ -1,0 +1,284 @@
+//! Sign up, sign in, sign out.
+
+use super::rate_limit;
+use super::service::{self, AccountError, Role};
+use super::{password, username::Username};
+use crate::web::AppState;
+use crate::web::auth::{
+    self, PageContext, SESSION_COOKIE, SignedIn, csrf_cookie, removal_cookie, safe_next,
+    session_cookie, verify_csrf,
+};
+use crate::web::error::AppError;
+use crate::web::layout::Nav;
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+use std::sync::LazyLock;
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CredentialsForm {
+    username: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+#[derive(Default)]
+struct FieldErrors {
+    username: Option<String>,
+    password: Option<String>,
+    form: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/signup.html")]
+struct SignUpPage {
+    nav: Nav,
+    csrf: String,
+    next: String,
+    username: String,
+    errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/signin.html")]
+struct SignInPage {
+    nav: Nav,
+    csrf: String,
+    next: String,
+    username: String,
+    errors: FieldErrors,
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, to.to_owned()))
+        .finish()
+}
+
+#[get("/signup")]
+async fn sign_up_form(
+    ctx: PageContext,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = SignUpPage {
+        nav: ctx.nav(),
+        csrf: ctx.csrf.clone(),
+        next: safe_next(query.next.as_deref()),
+        username: String::new(),
+        errors: FieldErrors::default(),
+    };
+    Ok(ctx.html(StatusCode::OK, page.render()?))
+}
+
+/// Signs a user in: a new session (so a fixed session id can't be planted) and a new CSRF token.
+fn signed_in_response(state: &AppState, token: String, next: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, next.to_owned()))
+        .cookie(session_cookie(token, state.secure_cookies))
+        .cookie(csrf_cookie(auth::new_csrf_token(), state.secure_cookies))
+        .finish()
+}
+
+#[post("/signup")]
+async fn sign_up(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    form: web::Form<CredentialsForm>,
+) -> Result<HttpResponse, AppError> {
+    verify_csrf(&req, &form.csrf)?;
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref());
+    let mut errors = FieldErrors::default();
+    let username = Username::try_from(form.username.as_str())
+        .map_err(|e| errors.username = Some(e.to_owned()))
+        .ok();
+    if let Err(e) = password::check_new(&form.password) {
+        errors.password = Some(e.to_owned());
+    }
+    let rerender = |errors: FieldErrors, status: StatusCode| -> Result<HttpResponse, AppError> {
+        let page = SignUpPage {
+            nav: ctx.nav(),
+            csrf: ctx.csrf.clone(),
+            next: next.clone(),
+            username: form.username.clone(),
+            errors,
+        };
+        Ok(ctx.html(status, page.render()?))
+    };
+    let Some(username) = username.filter(|_| errors.password.is_none()) else {
+        return rerender(errors, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let secret = form.password.clone();
+    let hash = web::block(move || password::hash(&secret))
+        .await
+        .map_err(|_| AppError::Unexpected("password hashing was cancelled".into()))?
+        .map_err(|e| AppError::Unexpected(format!("could not hash the password: {e}")))?;
+    let now = state.clock.now().naive_utc();
+    let name = username.as_str().to_owned();
+    let created = state
+        .write(
+            move |conn| match service::create_user(conn, &name, &hash, Role::Candidate, now) {
+                Ok(id) => Ok(Some(service::start_session(conn, &id, now)?)),
+                Err(AccountError::UsernameTaken) => Ok(None),
+                Err(AccountError::Db(e)) => Err(e.into()),
+            },
+        )
+        .await?;
+    match created {
+        Some(token) => Ok(signed_in_response(&state, token, &next)),
+        None => rerender(
+            FieldErrors {
+                username: Some("That username is taken; choose another.".into()),
+                ..FieldErrors::default()
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    }
+}
+
+#[get("/signin")]
+async fn sign_in_form(
+    ctx: PageContext,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = SignInPage {
+        nav: ctx.nav(),
+        csrf: ctx.csrf.clone(),
+        next: safe_next(query.next.as_deref()),
+        username: String::new(),
+        errors: FieldErrors::default(),
+    };
+    Ok(ctx.html(StatusCode::OK, page.render()?))
+}
+
+/// Checked against when the username does not exist, so both failures take equally long.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| password::hash("not a real password").unwrap_or_default());
+
+#[post("/signin")]
+async fn sign_in(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    form: web::Form<CredentialsForm>,
+) -> Result<HttpResponse, AppError> {
+    verify_csrf(&req, &form.csrf)?;
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref());
+    let rerender = |message: String, status: StatusCode| -> Result<HttpResponse, AppError> {
+        let page = SignInPage {
+            nav: ctx.nav(),
+            csrf: ctx.csrf.clone(),
+            next: next.clone(),
+            username: form.username.clone(),
+            errors: FieldErrors {
+                form: Some(message),
+                ..FieldErrors::default()
+            },
+        };
+        Ok(ctx.html(status, page.render()?))
+    };
+    let name = form.username.trim().to_ascii_lowercase();
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let subjects = vec![format!("user:{name}"), format!("ip:{address}")];
+    let now = state.clock.now().naive_utc();
+
+    let (lookup_subjects, lookup_name) = (subjects.clone(), name.clone());
+    let (failures, credentials) = state
+        .read(move |conn| {
+            let since = now - rate_limit::window();
+            let mut failures = Vec::new();
+            for subject in &lookup_subjects {
+                failures.push(service::recent_failures(conn, subject, since)?);
+            }
+            Ok((failures, service::credentials(conn, &lookup_name)?))
+        })
+        .await?;
+    if let Some(wait) = failures
+        .iter()
+        .filter_map(|f| rate_limit::wait_before_next_attempt(f, now))
+        .max()
+    {
+        return rerender(
+            format!(
+                "Too many failed sign-in attempts. Try again in {}.",
+                rate_limit::describe_wait(wait)
+            ),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let secret = form.password.clone();
+    let stored_hash = credentials
+        .as_ref()
+        .map(|(_, h)| h.clone())
+        .unwrap_or_else(|| DUMMY_HASH.clone());
+    let matches = web::block(move || password::verify(&secret, &stored_hash))
+        .await
+        .map_err(|_| AppError::Unexpected("password check was cancelled".into()))?;
+    match credentials.filter(|_| matches) {
+        Some((user_id, _)) => {
+            let user_subject = subjects.first().cloned().unwrap_or_default();
+            let token = state
+                .write(move |conn| {
+                    service::clear_failures(conn, &user_subject)?;
+                    Ok(service::start_session(conn, &user_id, now)?)
+                })
+                .await?;
+            Ok(signed_in_response(&state, token, &next))
+        }
+        None => {
+            state
+                .write(move |conn| Ok(service::record_failure(conn, &subjects, now)?))
+                .await?;
+            rerender(
+                "That username and password do not match an account.".into(),
+                StatusCode::UNAUTHORIZED,
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+#[post("/signout")]
+async fn sign_out(
+    req: HttpRequest,
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    verify_csrf(&req, &form.csrf)?;
+    let session_id = signed_in.user.session_id.clone();
+    state
+        .write(move |conn| Ok(service::end_session(conn, &session_id)?))
+        .await?;
+    let mut response = redirect("/");
+    response.add_cookie(&removal_cookie(SESSION_COOKIE)).ok();
+    response
+        .add_cookie(&csrf_cookie(auth::new_csrf_token(), state.secure_cookies))
+        .ok();
+    Ok(response)
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(sign_up_form)
+        .service(sign_up)
+        .service(sign_in_form)
+        .service(sign_in)
+        .service(sign_out);
+}

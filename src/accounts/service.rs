@@ -1,0 +1,230 @@
+//! Account storage: users, sessions and sign-in failures.
+
+use crate::db::DbConnection;
+use crate::db::schema::{login_failures, sessions, users};
+use base64::Engine as _;
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A session ends after this long without a request…
+pub const IDLE_EXPIRY_DAYS: i64 = 14;
+/// …and in any case this long after sign-in.
+pub const ABSOLUTE_EXPIRY_DAYS: i64 = 30;
+/// `last_seen_at` is refreshed at most this often, so reads don't turn into writes.
+const TOUCH_EVERY_MINUTES: i64 = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Candidate,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Candidate => "candidate",
+            Role::Admin => "admin",
+        }
+    }
+
+    fn parse(text: &str) -> Role {
+        if text == "admin" {
+            Role::Admin
+        } else {
+            Role::Candidate
+        }
+    }
+}
+
+/// The signed-in user behind a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionUser {
+    pub user_id: String,
+    pub username: String,
+    pub role: Role,
+    pub session_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("that username is already taken")]
+    UsernameTaken,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// A new random session token (for the cookie) and its hash (for the database).
+pub fn new_session_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let id = token_hash(&token);
+    (token, id)
+}
+
+/// What the database stores for a session token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn create_user(
+    conn: &mut DbConnection,
+    username: &str,
+    password_hash: &str,
+    role: Role,
+    now: NaiveDateTime,
+) -> Result<String, AccountError> {
+    crate::db::write_transaction(conn, |conn| {
+        let taken = users::table
+            .filter(users::username.eq(username))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        if taken {
+            return Err(AccountError::UsernameTaken);
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        diesel::insert_into(users::table)
+            .values((
+                users::id.eq(&id),
+                users::username.eq(username),
+                users::password_hash.eq(password_hash),
+                users::role.eq(role.as_str()),
+                users::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(id)
+    })
+}
+
+/// The id and password hash of an enabled user, for sign-in.
+pub fn credentials(
+    conn: &mut DbConnection,
+    username: &str,
+) -> QueryResult<Option<(String, String)>> {
+    users::table
+        .filter(users::username.eq(username))
+        .filter(users::disabled_at.is_null())
+        .select((users::id, users::password_hash))
+        .get_result(conn)
+        .optional()
+}
+
+/// Starts a session; returns the cookie token. Expired sessions of the user are cleared.
+pub fn start_session(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
+    let (token, id) = new_session_token();
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::expires_at.le(now)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(&id),
+            sessions::user_id.eq(user_id),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(now + Duration::days(ABSOLUTE_EXPIRY_DAYS)),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// The user of a live session, and whether its `last_seen_at` is due for a refresh.
+pub fn session_user(
+    conn: &mut DbConnection,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(SessionUser, bool)>> {
+    let id = token_hash(token);
+    let row = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(&id))
+        .filter(sessions::expires_at.gt(now))
+        .filter(sessions::last_seen_at.gt(now - Duration::days(IDLE_EXPIRY_DAYS)))
+        .filter(users::disabled_at.is_null())
+        .select((
+            users::id,
+            users::username,
+            users::role,
+            sessions::last_seen_at,
+        ))
+        .get_result::<(String, String, String, NaiveDateTime)>(conn)
+        .optional()?;
+    Ok(row.map(|(user_id, username, role, last_seen)| {
+        (
+            SessionUser {
+                user_id,
+                username,
+                role: Role::parse(&role),
+                session_id: id,
+            },
+            now - last_seen > Duration::minutes(TOUCH_EVERY_MINUTES),
+        )
+    }))
+}
+
+pub fn touch_session(
+    conn: &mut DbConnection,
+    session_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(sessions::table.find(session_id))
+        .set(sessions::last_seen_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn end_session(conn: &mut DbConnection, session_id: &str) -> QueryResult<()> {
+    diesel::delete(sessions::table.find(session_id)).execute(conn)?;
+    Ok(())
+}
+
+/// Times of recent failed sign-ins for a subject (`user:NAME` or `ip:ADDR`).
+pub fn recent_failures(
+    conn: &mut DbConnection,
+    subject: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    login_failures::table
+        .filter(login_failures::subject.eq(subject))
+        .filter(login_failures::failed_at.gt(since))
+        .select(login_failures::failed_at)
+        .load(conn)
+}
+
+pub fn record_failure(
+    conn: &mut DbConnection,
+    subjects: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for subject in subjects {
+        diesel::insert_into(login_failures::table)
+            .values((
+                login_failures::id.eq(uuid::Uuid::new_v4().to_string()),
+                login_failures::subject.eq(subject),
+                login_failures::failed_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    // Old failures only matter for the window; drop them as we go.
+    diesel::delete(
+        login_failures::table
+            .filter(login_failures::failed_at.le(now - super::rate_limit::window())),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn clear_failures(conn: &mut DbConnection, subject: &str) -> QueryResult<()> {
+    diesel::delete(login_failures::table.filter(login_failures::subject.eq(subject)))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! Who is asking: the session cookie, the CSRF token, and the extractors handlers use.
+//!
+//! CSRF protection is the double-submit pattern: a random `rehearse_csrf` cookie (HttpOnly,
+//! SameSite=Strict) whose value every form repeats in a hidden field, plus an Origin check.
+
+use super::AppState;
+use super::error::AppError;
+use crate::accounts::service::{self, SessionUser};
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+use rand::RngCore;
+use std::future::Future;
+use std::pin::Pin;
+use subtle::ConstantTimeEq;
+
+pub const SESSION_COOKIE: &str = "rehearse_session";
+pub const CSRF_COOKIE: &str = "rehearse_csrf";
+
+/// What every page needs to draw its layout: the visitor (if signed in) and the CSRF token
+/// for its forms. A new CSRF cookie is set on the response when the visitor had none.
+#[derive(Clone, Debug)]
+pub struct PageContext {
+    pub user: Option<SessionUser>,
+    pub csrf: String,
+    new_csrf_cookie: bool,
+    secure_cookies: bool,
+}
+
+impl PageContext {
+    pub fn username(&self) -> Option<&str> {
+        self.user.as_ref().map(|u| u.username.as_str())
+    }
+
+    /// An HTML response that also stores the CSRF cookie when it is new.
+    pub fn html(&self, status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+        let mut response = HttpResponse::build(status);
+        response.content_type("text/html; charset=utf-8");
+        if self.new_csrf_cookie {
+            response.cookie(csrf_cookie(self.csrf.clone(), self.secure_cookies));
+        }
+        response.body(body)
+    }
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn csrf_cookie(value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(CSRF_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::days(service::ABSOLUTE_EXPIRY_DAYS))
+        .finish()
+}
+
+pub fn removal_cookie(name: &'static str) -> Cookie<'static> {
+    let mut cookie = Cookie::build(name, "").path("/").finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// A fresh CSRF token, for rotating it at sign-in and sign-out.
+pub fn new_csrf_token() -> String {
+    random_token()
+}
+
+async fn current_user(req: &HttpRequest) -> Result<Option<SessionUser>, AppError> {
+    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+        return Ok(None);
+    };
+    let state = app_state(req)?;
+    let now = state.clock.now().naive_utc();
+    let found = state
+        .read(move |conn| Ok(service::session_user(conn, &token, now)?))
+        .await?;
+    match found {
+        Some((user, stale)) => {
+            if stale {
+                let id = user.session_id.clone();
+                state
+                    .write(move |conn| Ok(service::touch_session(conn, &id, now)?))
+                    .await?;
+            }
+            Ok(Some(user))
+        }
+        None => Ok(None),
+    }
+}
+
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Unexpected("application state is missing".into()))
+}
+
+impl FromRequest for PageContext {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = current_user(&req).await?;
+            let secure_cookies = app_state(&req)?.secure_cookies;
+            let existing = req
+                .cookie(CSRF_COOKIE)
+                .map(|c| c.value().to_owned())
+                .filter(|v| v.len() >= 32);
+            Ok(match existing {
+                Some(csrf) => PageContext {
+                    user,
+                    csrf,
+                    new_csrf_cookie: false,
+                    secure_cookies,
+                },
+                None => PageContext {
+                    user,
+                    csrf: random_token(),
+                    new_csrf_cookie: true,
+                    secure_cookies,
+                },
+            })
+        })
+    }
+}
+
+/// A page or action for signed-in users: anonymous visitors are sent to sign in and back.
+pub struct SignedIn {
+    pub context: PageContext,
+    pub user: SessionUser,
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let context = PageContext::from_request(req, payload);
+        let next = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        Box::pin(async move {
+            let context = context.await?;
+            match context.user.clone() {
+                Some(user) => Ok(SignedIn { context, user }),
+                None => Err(AppError::SignInRequired { next }),
+            }
+        })
+    }
+}
+
+/// Checks a state-changing request: the form's token must equal the CSRF cookie, and a
+/// browser's Origin (or Referer) must be this site.
+pub fn verify_csrf(req: &HttpRequest, submitted: &str) -> Result<(), AppError> {
+    let cookie = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    let token_ok = !cookie.is_empty() && bool::from(cookie.as_bytes().ct_eq(submitted.as_bytes()));
+    if !token_ok {
+        return Err(AppError::Forbidden(
+            "This form has expired or did not come from Rehearse. Go back, reload the page and try again."
+                .into(),
+        ));
+    }
+    let host = req.connection_info().host().to_owned();
+    let claimed = req
+        .headers()
+        .get("origin")
+        .or_else(|| req.headers().get("referer"))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(origin) = claimed {
+        let without_scheme = origin
+            .split_once("://")
+            .map(|(_, rest)| rest)
+            .unwrap_or(&origin);
+        let origin_host = without_scheme.split('/').next().unwrap_or("");
+        if origin_host != host {
+            return Err(AppError::Forbidden(
+                "This request came from another site, so Rehearse refused it.".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Only same-site paths are followed after sign-in, so `next` cannot send people elsewhere.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_only_follows_local_paths() {
+        assert_eq!(safe_next(Some("/study?x=1")), "/study?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}
