@@ -4,4 +4,6 @@ pub mod password;
 pub mod rate_limit;
 pub mod routes;
 pub mod service;
+pub mod settings;
+pub mod settings_routes;
 pub mod username;

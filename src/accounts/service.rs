@@ -228,3 +228,70 @@ pub fn clear_failures(conn: &mut DbConnection, subject: &str) -> QueryResult<()>
         .execute(conn)?;
     Ok(())
 }
+
+/// A user's study settings as stored.
+pub fn load_settings(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> QueryResult<super::settings::Settings> {
+    use super::settings::{NewOrder, Settings};
+    use crate::db::schema::user_inactive_sets;
+    let (new_per_day, max_reviews, timezone, rollover, order, interview_date) = users::table
+        .find(user_id)
+        .select((
+            users::new_per_day,
+            users::max_reviews_per_day,
+            users::timezone,
+            users::day_rollover_hour,
+            users::new_order,
+            users::interview_date,
+        ))
+        .get_result::<(i32, i32, String, i32, String, Option<chrono::NaiveDate>)>(conn)?;
+    let inactive_sets = user_inactive_sets::table
+        .filter(user_inactive_sets::user_id.eq(user_id))
+        .select(user_inactive_sets::set_slug)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    Ok(Settings {
+        new_per_day: u32::try_from(new_per_day).unwrap_or(0),
+        max_reviews_per_day: u32::try_from(max_reviews).unwrap_or(0),
+        timezone: timezone.parse().unwrap_or(chrono_tz::Tz::UTC),
+        rollover_hour: u8::try_from(rollover).unwrap_or(4).min(23),
+        new_order: NewOrder::parse(&order).unwrap_or(NewOrder::Roadmap),
+        interview_date,
+        inactive_sets,
+    })
+}
+
+pub fn save_settings(
+    conn: &mut DbConnection,
+    user_id: &str,
+    settings: &super::settings::Settings,
+) -> QueryResult<()> {
+    use crate::db::schema::user_inactive_sets;
+    crate::db::write_transaction(conn, |conn| {
+        diesel::update(users::table.find(user_id))
+            .set((
+                users::new_per_day.eq(i32::try_from(settings.new_per_day).unwrap_or(i32::MAX)),
+                users::max_reviews_per_day
+                    .eq(i32::try_from(settings.max_reviews_per_day).unwrap_or(i32::MAX)),
+                users::timezone.eq(settings.timezone.name()),
+                users::day_rollover_hour.eq(i32::from(settings.rollover_hour)),
+                users::new_order.eq(settings.new_order.as_str()),
+                users::interview_date.eq(settings.interview_date),
+            ))
+            .execute(conn)?;
+        diesel::delete(user_inactive_sets::table.filter(user_inactive_sets::user_id.eq(user_id)))
+            .execute(conn)?;
+        for slug in &settings.inactive_sets {
+            diesel::insert_into(user_inactive_sets::table)
+                .values((
+                    user_inactive_sets::user_id.eq(user_id),
+                    user_inactive_sets::set_slug.eq(slug),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}

@@ -36,3 +36,11 @@ pub fn set_summaries(conn: &mut DbConnection) -> QueryResult<Vec<SetSummary>> {
         })
         .collect())
 }
+
+/// Slugs and titles of every set, in roadmap order.
+pub fn set_titles(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    question_sets::table
+        .order(question_sets::position.asc())
+        .select((question_sets::slug, question_sets::title))
+        .load(conn)
+}

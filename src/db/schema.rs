@@ -172,19 +172,6 @@ diesel::joinable!(reviews -> questions (question_id));
 diesel::joinable!(interview_items -> interviews (interview_id));
 diesel::joinable!(interview_items -> questions (question_id));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    users,
-    topics,
-    question_sets,
-    questions,
-    cards,
-    interviews,
-    interview_items,
-    reviews,
-    import_runs,
-    app_locks,
-);
-
 diesel::table! {
     sessions (id) {
         id -> Text,
@@ -204,4 +191,26 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(sessions, users, login_failures);
+
+diesel::table! {
+    user_inactive_sets (user_id, set_slug) {
+        user_id -> Text,
+        set_slug -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    topics,
+    question_sets,
+    questions,
+    cards,
+    interviews,
+    interview_items,
+    reviews,
+    import_runs,
+    app_locks,
+    sessions,
+    login_failures,
+    user_inactive_sets,
+);

@@ -8,4 +8,5 @@ mod accounts;
 mod bank_lint;
 mod fixtures;
 mod import;
+mod settings;
 mod web;
