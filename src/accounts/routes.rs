@@ -5,8 +5,8 @@ use super::service::{self, AccountError, Role};
 use super::{password, username::Username};
 use crate::web::AppState;
 use crate::web::auth::{
-    self, PageContext, SESSION_COOKIE, SignedIn, csrf_cookie, removal_cookie, safe_next,
-    session_cookie, verify_csrf,
+    self, PageContext, SESSION_COOKIE, csrf_cookie, removal_cookie, safe_next, session_cookie,
+    verify_csrf,
 };
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
@@ -258,10 +258,11 @@ pub struct CsrfForm {
 #[post("/signout")]
 async fn sign_out(
     req: HttpRequest,
-    signed_in: SignedIn,
+    ctx: PageContext,
     state: web::Data<AppState>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
+    let signed_in = ctx.require_user(&req)?;
     verify_csrf(&req, &form.csrf)?;
     let session_id = signed_in.user.session_id.clone();
     state

@@ -4,7 +4,7 @@ use super::service;
 use super::settings::{self, NewOrder, Settings, SettingsErrors};
 use crate::bank::queries;
 use crate::web::AppState;
-use crate::web::auth::{SignedIn, verify_csrf};
+use crate::web::auth::{PageContext, SignedIn, verify_csrf};
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
 use actix_web::http::StatusCode;
@@ -120,10 +120,11 @@ async fn settings_form(
 #[post("/settings")]
 async fn save_settings(
     req: HttpRequest,
-    signed_in: SignedIn,
+    ctx: PageContext,
     state: web::Data<AppState>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let signed_in = ctx.require_user(&req)?;
     let pairs = form.into_inner();
     let csrf = pairs
         .iter()

@@ -140,7 +140,32 @@ impl FromRequest for PageContext {
     }
 }
 
-/// A page or action for signed-in users: anonymous visitors are sent to sign in and back.
+impl PageContext {
+    /// For handlers that read a form: check sign-in *after* the body is read. (Extractors run
+    /// together, so a failing `SignedIn` argument would answer before the body is consumed and
+    /// the connection would have to be closed.)
+    pub fn require_user(self, req: &HttpRequest) -> Result<SignedIn, AppError> {
+        match self.user.clone() {
+            Some(user) => Ok(SignedIn {
+                context: self,
+                user,
+            }),
+            None => Err(AppError::SignInRequired {
+                next: next_path(req),
+            }),
+        }
+    }
+}
+
+fn next_path(req: &HttpRequest) -> String {
+    req.uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into())
+}
+
+/// A page for signed-in users (use it on GET routes; form handlers use
+/// [`PageContext::require_user`]): anonymous visitors are sent to sign in and back.
 pub struct SignedIn {
     pub context: PageContext,
     pub user: SessionUser,
@@ -152,11 +177,7 @@ impl FromRequest for SignedIn {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let context = PageContext::from_request(req, payload);
-        let next = req
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into());
+        let next = next_path(req);
         Box::pin(async move {
             let context = context.await?;
             match context.user.clone() {
