@@ -44,3 +44,224 @@ pub fn set_titles(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>>
         .select((question_sets::slug, question_sets::title))
         .load(conn)
 }
+
+/// Filters of the browse page; `None` means any.
+#[derive(Clone, Debug, Default)]
+pub struct BrowseFilter {
+    pub set: Option<String>,
+    pub topic: Option<String>,
+    pub difficulty: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// A question in a list.
+#[derive(Clone, Debug)]
+pub struct QuestionListItem {
+    pub set_slug: String,
+    pub local_id: String,
+    pub topic_title: String,
+    pub difficulty: String,
+    pub kind: String,
+    pub prompt_md: String,
+}
+
+impl QuestionListItem {
+    /// The first line of the prompt, without Markdown emphasis, for lists.
+    pub fn summary(&self) -> String {
+        let first = self
+            .prompt_md
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("");
+        let plain: String = first
+            .chars()
+            .filter(|c| !matches!(c, '*' | '`' | '#'))
+            .collect();
+        if plain.chars().count() > 160 {
+            format!("{}…", plain.chars().take(160).collect::<String>())
+        } else {
+            plain
+        }
+    }
+}
+
+/// Active questions matching the filter (a topic matches its subtopics too), in roadmap order.
+pub fn browse(
+    conn: &mut DbConnection,
+    filter: &BrowseFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<QuestionListItem>, i64)> {
+    use crate::db::schema::topics;
+    let topic_ids: Option<Vec<String>> = match &filter.topic {
+        Some(topic) => {
+            let mut ids = vec![topic.clone()];
+            ids.extend(
+                topics::table
+                    .filter(topics::parent_id.eq(topic))
+                    .select(topics::id)
+                    .load::<String>(conn)?,
+            );
+            Some(ids)
+        }
+        None => None,
+    };
+    let base = || {
+        let mut query = questions::table
+            .inner_join(topics::table)
+            .filter(questions::retired_at.is_null())
+            .into_boxed();
+        if let Some(set) = &filter.set {
+            query = query.filter(questions::set_slug.eq(set.clone()));
+        }
+        if let Some(ids) = &topic_ids {
+            query = query.filter(questions::topic_id.eq_any(ids.clone()));
+        }
+        if let Some(d) = &filter.difficulty {
+            query = query.filter(questions::difficulty.eq(d.clone()));
+        }
+        if let Some(k) = &filter.kind {
+            query = query.filter(questions::kind.eq(k.clone()));
+        }
+        query
+    };
+    let total = base().count().get_result::<i64>(conn)?;
+    let rows = base()
+        .order((
+            topics::position.asc(),
+            questions::set_slug.asc(),
+            questions::position.asc(),
+        ))
+        .offset(offset)
+        .limit(limit)
+        .select((
+            questions::set_slug,
+            questions::local_id,
+            topics::title,
+            questions::difficulty,
+            questions::kind,
+            questions::prompt_md,
+        ))
+        .load::<(String, String, String, String, String, String)>(conn)?;
+    Ok((
+        rows.into_iter()
+            .map(
+                |(set_slug, local_id, topic_title, difficulty, kind, prompt_md)| QuestionListItem {
+                    set_slug,
+                    local_id,
+                    topic_title,
+                    difficulty,
+                    kind,
+                    prompt_md,
+                },
+            )
+            .collect(),
+        total,
+    ))
+}
+
+/// All topics as (id, title, is an area), in roadmap order, for the filter menu.
+pub fn topic_choices(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, bool)>> {
+    use crate::db::schema::topics;
+    Ok(topics::table
+        .order(topics::position.asc())
+        .select((topics::id, topics::title, topics::parent_id))
+        .load::<(String, String, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(id, title, parent)| (id, title, parent.is_none()))
+        .collect())
+}
+
+/// One question's page.
+#[derive(Clone, Debug)]
+pub struct QuestionDetail {
+    pub key: String,
+    pub set_title: String,
+    pub topic_title: String,
+    pub difficulty: String,
+    pub kind: String,
+    pub time_limit_secs: i32,
+    pub prompt_html: String,
+    pub answer_html: String,
+    pub key_points: Vec<String>,
+    /// (key, first line of the prompt) of each follow-up that is still active.
+    pub follow_ups: Vec<(String, String)>,
+}
+
+pub fn question_detail(conn: &mut DbConnection, key: &str) -> QueryResult<Option<QuestionDetail>> {
+    use crate::db::schema::topics;
+    let row = questions::table
+        .inner_join(topics::table)
+        .inner_join(question_sets::table)
+        .filter(questions::question_key.eq(key))
+        .filter(questions::retired_at.is_null())
+        .select((
+            question_sets::title,
+            topics::title,
+            questions::difficulty,
+            questions::kind,
+            questions::time_limit_secs,
+            questions::prompt_html,
+            questions::answer_html,
+            questions::key_points,
+            questions::follow_ups,
+        ))
+        .get_result::<(
+            String,
+            String,
+            String,
+            String,
+            i32,
+            String,
+            String,
+            String,
+            String,
+        )>(conn)
+        .optional()?;
+    let Some((
+        set_title,
+        topic_title,
+        difficulty,
+        kind,
+        secs,
+        prompt_html,
+        answer_html,
+        points,
+        follow,
+    )) = row
+    else {
+        return Ok(None);
+    };
+    let follow_keys: Vec<String> = serde_json::from_str(&follow).unwrap_or_default();
+    let follow_ups = questions::table
+        .filter(questions::question_key.eq_any(&follow_keys))
+        .filter(questions::retired_at.is_null())
+        .select((questions::question_key, questions::prompt_md))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(k, prompt)| {
+            let item = QuestionListItem {
+                set_slug: String::new(),
+                local_id: String::new(),
+                topic_title: String::new(),
+                difficulty: String::new(),
+                kind: String::new(),
+                prompt_md: prompt,
+            };
+            (k, item.summary())
+        })
+        .collect();
+    Ok(Some(QuestionDetail {
+        key: key.to_owned(),
+        set_title,
+        topic_title,
+        difficulty,
+        kind,
+        time_limit_secs: secs,
+        prompt_html,
+        answer_html,
+        key_points: serde_json::from_str(&points).unwrap_or_default(),
+        follow_ups,
+    }))
+}

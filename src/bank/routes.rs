@@ -33,3 +33,149 @@ async fn home(ctx: PageContext, state: web::Data<AppState>) -> Result<HttpRespon
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(home);
 }
+
+/// Questions shown per browse page.
+const PAGE_SIZE: i64 = 50;
+
+#[derive(serde::Deserialize)]
+struct BrowseQuery {
+    set: Option<String>,
+    topic: Option<String>,
+    difficulty: Option<String>,
+    kind: Option<String>,
+    page: Option<i64>,
+}
+
+fn non_empty(value: &Option<String>) -> Option<String> {
+    value
+        .as_ref()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+#[derive(Template)]
+#[template(path = "bank/browse.html")]
+struct BrowsePage {
+    nav: Nav,
+    items: Vec<queries::QuestionListItem>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    filter: queries::BrowseFilter,
+    sets: Vec<(String, String)>,
+    topics: Vec<(String, String, bool)>,
+    difficulties: Vec<&'static str>,
+    kinds: Vec<&'static str>,
+    /// The current filter as a query string, for the page links.
+    filter_query: String,
+}
+
+impl BrowsePage {
+    /// Whether a filter menu option is the current choice.
+    fn is_selected(&self, current: &Option<String>, value: &str) -> bool {
+        current.as_deref() == Some(value)
+    }
+}
+
+#[get("/questions")]
+async fn browse(
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    query: web::Query<BrowseQuery>,
+) -> Result<HttpResponse, AppError> {
+    use super::model::{Difficulty, Kind};
+    let filter = queries::BrowseFilter {
+        set: non_empty(&query.set),
+        topic: non_empty(&query.topic),
+        // Only known words filter; anything else shows everything rather than nothing.
+        difficulty: non_empty(&query.difficulty).filter(|d| Difficulty::parse(d).is_some()),
+        kind: non_empty(&query.kind).filter(|k| Kind::parse(k).is_some()),
+    };
+    let page = query.page.unwrap_or(1).max(1);
+    let lookup = filter.clone();
+    let (items, total, sets, topics) = state
+        .read(move |conn| {
+            let (items, total) = queries::browse(conn, &lookup, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
+            Ok((
+                items,
+                total,
+                queries::set_titles(conn)?,
+                queries::topic_choices(conn)?,
+            ))
+        })
+        .await?;
+    let filter_query = serde_urlencoded::to_string(
+        [
+            ("set", &filter.set),
+            ("topic", &filter.topic),
+            ("difficulty", &filter.difficulty),
+            ("kind", &filter.kind),
+        ]
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (*k, v.as_str())))
+        .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    let body = BrowsePage {
+        nav: ctx.nav(),
+        items,
+        total,
+        page,
+        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+        filter,
+        sets,
+        topics,
+        difficulties: Difficulty::ALL.iter().map(|d| d.as_str()).collect(),
+        kinds: Kind::ALL.iter().map(|k| k.as_str()).collect(),
+        filter_query,
+    }
+    .render()?;
+    Ok(ctx.html(StatusCode::OK, body))
+}
+
+#[derive(Template)]
+#[template(path = "bank/question.html")]
+struct QuestionPage {
+    nav: Nav,
+    question: queries::QuestionDetail,
+    prompt: crate::bank::render::SanitizedHtml,
+    answer: crate::bank::render::SanitizedHtml,
+    time_limit: String,
+}
+
+#[get("/questions/{set}/{id}")]
+async fn question(
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (set, id) = path.into_inner();
+    let key = format!("{set}/{id}");
+    let question = state
+        .read(move |conn| Ok(queries::question_detail(conn, &key)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let secs = question.time_limit_secs;
+    let time_limit = if secs % 60 == 0 {
+        format!("{} min", secs / 60)
+    } else {
+        format!("{} min {} s", secs / 60, secs % 60)
+    };
+    let body = QuestionPage {
+        nav: ctx.nav(),
+        prompt: crate::bank::render::SanitizedHtml::from_trusted_storage(
+            question.prompt_html.clone(),
+        ),
+        answer: crate::bank::render::SanitizedHtml::from_trusted_storage(
+            question.answer_html.clone(),
+        ),
+        question,
+        time_limit,
+    }
+    .render()?;
+    Ok(ctx.html(StatusCode::OK, body))
+}
+
+pub fn browse_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(browse).service(question);
+}

@@ -226,6 +226,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::routes)
         .configure(statics::routes)
         .configure(crate::bank::routes::routes)
+        .configure(crate::bank::routes::browse_routes)
         .configure(crate::accounts::routes::routes)
         .configure(crate::accounts::settings_routes::routes);
 }

@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod bank_lint;
+mod browse;
 mod fixtures;
 mod import;
 mod settings;

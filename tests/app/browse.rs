@@ -1,0 +1,71 @@
+//! Browsing the bank: filters, the question page with its answer, and missing questions.
+
+use crate::helpers::{TestDb, db_tests, fixture, spawn_app};
+
+fn every_question_is_listed_and_filters_narrow_the_list(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let all = app.get("/questions").text().unwrap();
+    assert!(all.contains("3 questions."), "{all}");
+    assert!(all.contains("href=\"/questions/event-loop/phases-order\""));
+    assert!(all.contains("href=\"/questions/streams/backpressure\""));
+
+    let senior = app.get("/questions?difficulty=senior").text().unwrap();
+    assert!(senior.contains("1 question."), "{senior}");
+    assert!(senior.contains("event-loop/immediate-vs-timeout"));
+
+    // An area matches the questions of its subtopics.
+    let runtime = app.get("/questions?topic=runtime").text().unwrap();
+    assert!(runtime.contains("2 questions."), "{runtime}");
+    assert!(!runtime.contains("streams/backpressure"));
+
+    let by_set = app
+        .get("/questions?set=streams&kind=concept")
+        .text()
+        .unwrap();
+    assert!(by_set.contains("1 question."), "{by_set}");
+    assert!(
+        by_set.contains("<option value=\"streams\" selected>"),
+        "the menu keeps the choice"
+    );
+
+    let none = app
+        .get("/questions?set=streams&difficulty=senior")
+        .text()
+        .unwrap();
+    assert!(none.contains("No questions match"), "{none}");
+}
+
+fn a_question_page_shows_the_rendered_prompt_answer_and_follow_ups(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let response = app.get("/questions/event-loop/immediate-vs-timeout");
+    assert_eq!(response.status(), 200);
+    let page = response.text().unwrap();
+    assert!(page.contains("<title>event-loop/immediate-vs-timeout · Rehearse</title>"));
+    assert!(page.contains("class=\"hl-"), "code is highlighted: {page}");
+    assert!(
+        page.contains("<summary>Show answer</summary>"),
+        "works without JavaScript"
+    );
+    assert!(page.contains("<li>nextTick runs before any phase</li>"));
+
+    let with_follow_ups = app
+        .get("/questions/event-loop/phases-order")
+        .text()
+        .unwrap();
+    assert!(
+        with_follow_ups.contains("href=\"/questions/streams/backpressure\""),
+        "{with_follow_ups}"
+    );
+    assert!(with_follow_ups.contains("What is backpressure?"));
+}
+
+fn a_missing_question_is_a_404(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    assert_eq!(app.get("/questions/event-loop/nope").status(), 404);
+}
+
+db_tests!(
+    every_question_is_listed_and_filters_narrow_the_list,
+    a_question_page_shows_the_rendered_prompt_answer_and_follow_ups,
+    a_missing_question_is_a_404,
+);
