@@ -45,15 +45,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
-        let db = self.db.clone();
-        let span = tracing::Span::current();
-        web::block(move || {
-            let _entered = span.enter();
-            let mut conn = db.reader()?;
-            query(&mut conn)
-        })
-        .await
-        .map_err(|_| AppError::Unexpected("the database task was cancelled".into()))?
+        self.on_blocking_thread(false, query).await
     }
 
     /// Runs a write on the writer connection (the only one on SQLite), on a blocking thread.
@@ -62,11 +54,19 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
+        self.on_blocking_thread(true, query).await
+    }
+
+    async fn on_blocking_thread<T, F>(&self, writer: bool, query: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
         let db = self.db.clone();
         let span = tracing::Span::current();
         web::block(move || {
             let _entered = span.enter();
-            let mut conn = db.writer()?;
+            let mut conn = if writer { db.writer()? } else { db.reader()? };
             query(&mut conn)
         })
         .await
