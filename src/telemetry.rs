@@ -5,7 +5,7 @@ use tracing_subscriber::EnvFilter;
 
 pub fn init() {
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("rehearse=info,actix_web=info,warn"));
+        .unwrap_or_else(|_| EnvFilter::new("rehearse=info,actix_web=info,actix_server=info,warn"));
     // A second init (tests start many apps in one process) is harmless, so its error is ignored.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
