@@ -66,20 +66,28 @@ pub struct QuestionListItem {
 }
 
 impl QuestionListItem {
-    /// The first line of the prompt, without Markdown emphasis, for lists.
+    /// The prompt's first paragraph as plain text (without Markdown marks), for lists.
     pub fn summary(&self) -> String {
-        let first = self
+        let paragraph = self
             .prompt_md
             .lines()
             .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("");
-        let plain: String = first
+            .skip_while(|l| l.is_empty())
+            .take_while(|l| !l.is_empty() && !l.starts_with("```"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let plain: String = paragraph
             .chars()
             .filter(|c| !matches!(c, '*' | '`' | '#'))
             .collect();
-        if plain.chars().count() > 160 {
-            format!("{}…", plain.chars().take(160).collect::<String>())
+        if plain.trim().is_empty() {
+            // A prompt that opens with code still needs a readable link text.
+            format!("Question {}/{}", self.set_slug, self.local_id)
+        } else if plain.chars().count() > 160 {
+            let cut: String = plain.chars().take(160).collect();
+            // End on a whole word.
+            let cut = cut.rsplit_once(' ').map(|(head, _)| head).unwrap_or(&cut);
+            format!("{cut}…")
         } else {
             plain
         }
@@ -264,4 +272,34 @@ pub fn question_detail(conn: &mut DbConnection, key: &str) -> QueryResult<Option
         key_points: serde_json::from_str(&points).unwrap_or_default(),
         follow_ups,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QuestionListItem;
+
+    fn item(prompt: &str) -> QuestionListItem {
+        QuestionListItem {
+            set_slug: String::new(),
+            local_id: String::new(),
+            topic_title: String::new(),
+            difficulty: String::new(),
+            kind: String::new(),
+            prompt_md: prompt.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_summary_joins_the_first_paragraph_and_stops_before_code() {
+        let prompt = "What does **this**\nprogram print?\n\n```js\nconsole.log(1)\n```\n";
+        assert_eq!(item(prompt).summary(), "What does this program print?");
+        assert_eq!(item("```js\nx\n```").summary(), "Question /");
+    }
+
+    #[test]
+    fn a_long_summary_ends_on_a_whole_word() {
+        let summary = item(&"word ".repeat(60)).summary();
+        assert!(summary.ends_with("word…"), "{summary}");
+        assert!(summary.chars().count() <= 161);
+    }
 }
