@@ -220,13 +220,17 @@ async fn sign_in(
         );
     }
     let secret = form.password.clone();
-    let stored_hash = credentials
-        .as_ref()
-        .map(|(_, h)| h.clone())
-        .unwrap_or_else(|| DUMMY_HASH.clone());
-    let matches = web::block(move || password::verify(&secret, &stored_hash))
-        .await
-        .map_err(|_| AppError::Unexpected("password check was cancelled".into()))?;
+    let stored_hash = credentials.as_ref().map(|(_, h)| h.clone());
+    // The dummy hash is built (once) on the blocking thread too: hashing never runs on an
+    // async worker.
+    let matches = web::block(move || {
+        password::verify(
+            &secret,
+            stored_hash.as_deref().unwrap_or(DUMMY_HASH.as_str()),
+        )
+    })
+    .await
+    .map_err(|_| AppError::Unexpected("password check was cancelled".into()))?;
     match credentials.filter(|_| matches) {
         Some((user_id, _)) => {
             let user_subject = subjects.first().cloned().unwrap_or_default();

@@ -179,6 +179,26 @@ fn repeated_wrong_passwords_are_slowed_down_with_a_clear_message(test_db: TestDb
     );
 }
 
+fn an_unknown_username_gets_the_same_answer_as_a_wrong_password(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let csrf = app.csrf_from("/signin");
+    let unknown = app.post_form(
+        "/signin",
+        &[
+            ("username", "nobody"),
+            ("password", "whatever123"),
+            ("csrf", csrf.as_str()),
+        ],
+    );
+    assert_eq!(unknown.status(), 401);
+    assert!(
+        unknown
+            .text()
+            .unwrap()
+            .contains("That username and password do not match an account.")
+    );
+}
+
 /// Creates a user with `rehearse user add`, the password on standard input.
 fn rehearse_user(app: &crate::helpers::TestApp, name: &str, password: &str) -> String {
     let out = rehearse_with_input(
@@ -196,4 +216,5 @@ db_tests!(
     signing_in_returns_to_the_page_that_asked_for_it,
     forms_without_a_valid_csrf_token_or_from_another_origin_are_refused,
     repeated_wrong_passwords_are_slowed_down_with_a_clear_message,
+    an_unknown_username_gets_the_same_answer_as_a_wrong_password,
 );
