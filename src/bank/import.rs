@@ -290,7 +290,11 @@ pub fn import(
         // transaction already excludes other writers), so the plan below is made against data
         // nobody else can change before we commit.
         diesel::update(app_locks::table.filter(app_locks::name.eq("import")))
-            .set(app_locks::taken_at.eq(Some(now)))
+            .set((
+                app_locks::taken_at.eq(Some(now)),
+                // Every instance compares this counter to the bank it holds in memory.
+                app_locks::generation.eq(app_locks::generation + 1),
+            ))
             .execute(conn)?;
         let started = std::time::Instant::now();
         let (bank, stored) = validate_against_db(conn, files)?;

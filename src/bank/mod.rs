@@ -1,5 +1,6 @@
 //! The question bank: the YAML format, its validator, Markdown rendering, import and export.
 
+pub mod cache;
 pub mod export;
 pub mod import;
 pub mod load;

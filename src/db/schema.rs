@@ -138,6 +138,10 @@ diesel::table! {
         after_easiness_hundredths -> Integer,
         after_due_day -> Nullable<Date>,
         undone_at -> Nullable<Timestamp>,
+        submission_id -> Nullable<Text>,
+        before_lapses -> Integer,
+        before_review_count -> Integer,
+        before_last_reviewed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -161,6 +165,7 @@ diesel::table! {
     app_locks (name) {
         name -> Text,
         taken_at -> Nullable<Timestamp>,
+        generation -> BigInt,
     }
 }
 
@@ -199,6 +204,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    flags (id) {
+        id -> Text,
+        user_id -> Text,
+        question_id -> Text,
+        reason -> Text,
+        comment -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(flags -> questions (question_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     topics,
@@ -213,4 +233,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     login_failures,
     user_inactive_sets,
+    flags,
 );

@@ -13,6 +13,9 @@ pub enum AppError {
     SignInRequired { next: String },
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// A form or link with a value that cannot be right; the message says what to do.
+    #[error("bad request: {0}")]
+    BadRequest(String),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
     #[error("could not render the page: {0}")]
@@ -41,6 +44,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -60,6 +64,7 @@ impl ResponseError for AppError {
         }
         let (title, message) = match self {
             AppError::Forbidden(message) => ("Request refused", message.as_str()),
+            AppError::BadRequest(message) => ("That did not work", message.as_str()),
             AppError::NotFound => (
                 "Page not found",
                 "There is nothing at this address. Check the link, or start from the home page.",

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod form;
 pub mod health;
 pub mod layout;
 pub mod statics;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Mark cookies `Secure` (serve behind HTTPS).
     pub secure_cookies: bool,
+    /// The questions in memory, refreshed after each import.
+    pub bank: Arc<crate::bank::cache::BankCache>,
 }
 
 impl AppState {
@@ -120,6 +123,7 @@ impl Application {
             db,
             clock,
             secure_cookies: args.secure_cookies,
+            bank: Arc::default(),
         };
         let server = run(listener, state.clone())?;
         Ok(Application {
@@ -228,7 +232,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::bank::routes::routes)
         .configure(crate::bank::routes::browse_routes)
         .configure(crate::accounts::routes::routes)
-        .configure(crate::accounts::settings_routes::routes);
+        .configure(crate::accounts::settings_routes::routes)
+        .configure(crate::practice::routes::routes);
 }
 
 /// `rehearse serve`.

@@ -1,0 +1,232 @@
+//! The bank in memory. Questions change only on import, so every instance keeps their rendered
+//! HTML here and checks one counter (`app_locks.generation`, bumped by every import) per use to
+//! know when to reload; that works the same for one SQLite process and many PostgreSQL ones.
+
+use super::queries::QuestionListItem;
+use crate::db::DbConnection;
+use crate::db::schema::{app_locks, question_sets, questions, topics};
+use diesel::prelude::*;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// One active (not retired) question, ready to show.
+#[derive(Clone, Debug)]
+pub struct CachedQuestion {
+    pub id: String,
+    /// `set/local-id`, as in URLs.
+    pub key: String,
+    pub set_slug: String,
+    pub set_title: String,
+    pub set_enabled: bool,
+    pub topic_id: String,
+    pub topic_title: String,
+    /// The top-level topic (the area) this question belongs to.
+    pub area_id: String,
+    pub difficulty: String,
+    pub kind: String,
+    pub time_limit_secs: i32,
+    /// Sanitized when imported.
+    pub prompt_html: String,
+    pub answer_html: String,
+    pub prompt_md: String,
+    pub answer_md: String,
+    pub key_points: Vec<String>,
+    pub follow_up_keys: Vec<String>,
+    /// The prompt's first paragraph as plain text, for lists and notices.
+    pub summary: String,
+}
+
+/// Every active question in roadmap order (topic tree, then set, then position in the set).
+#[derive(Debug, Default)]
+pub struct BankSnapshot {
+    pub generation: i64,
+    pub questions: Vec<CachedQuestion>,
+    by_id: HashMap<String, usize>,
+    by_key: HashMap<String, usize>,
+    /// Topic id → (title, parent id), for filters and headings.
+    pub topics: HashMap<String, (String, Option<String>)>,
+}
+
+impl BankSnapshot {
+    pub fn by_id(&self, id: &str) -> Option<&CachedQuestion> {
+        self.by_id.get(id).and_then(|&i| self.questions.get(i))
+    }
+
+    pub fn by_key(&self, key: &str) -> Option<&CachedQuestion> {
+        self.by_key.get(key).and_then(|&i| self.questions.get(i))
+    }
+
+    /// The roadmap position of a question (for ordering new questions).
+    pub fn rank_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// Whether a question is in `topic` (an area matches its subtopics).
+    pub fn in_topic(question: &CachedQuestion, topic: &str) -> bool {
+        question.topic_id == topic || question.area_id == topic
+    }
+
+    pub fn topic_title(&self, topic: &str) -> Option<&str> {
+        self.topics.get(topic).map(|(title, _)| title.as_str())
+    }
+
+    fn load(conn: &mut DbConnection, generation: i64) -> QueryResult<BankSnapshot> {
+        let topic_rows = topics::table
+            .select((topics::id, topics::title, topics::parent_id, topics::position))
+            .load::<(String, String, Option<String>, i32)>(conn)?;
+        let topic_position: HashMap<String, i32> = topic_rows
+            .iter()
+            .map(|(id, _, _, position)| (id.clone(), *position))
+            .collect();
+        let topics: HashMap<String, (String, Option<String>)> = topic_rows
+            .into_iter()
+            .map(|(id, title, parent, _)| (id, (title, parent)))
+            .collect();
+        let sets: HashMap<String, (String, bool)> = question_sets::table
+            .select((
+                question_sets::slug,
+                question_sets::title,
+                question_sets::enabled,
+            ))
+            .load::<(String, String, bool)>(conn)?
+            .into_iter()
+            .map(|(slug, title, enabled)| (slug, (title, enabled)))
+            .collect();
+        type Row = (
+            (String, String, String, String, String, String, String),
+            (i32, String, String, String, String, String, String),
+            i32,
+        );
+        let rows: Vec<Row> = questions::table
+            .filter(questions::retired_at.is_null())
+            .select((
+                (
+                    questions::id,
+                    questions::question_key,
+                    questions::set_slug,
+                    questions::local_id,
+                    questions::topic_id,
+                    questions::difficulty,
+                    questions::kind,
+                ),
+                (
+                    questions::time_limit_secs,
+                    questions::prompt_html,
+                    questions::answer_html,
+                    questions::prompt_md,
+                    questions::answer_md,
+                    questions::key_points,
+                    questions::follow_ups,
+                ),
+                questions::position,
+            ))
+            .load(conn)?;
+        let mut questions: Vec<(i32, i32, CachedQuestion)> = rows
+            .into_iter()
+            .map(|(head, body, position)| {
+                let (id, key, set_slug, local_id, topic_id, difficulty, kind) = head;
+                let (secs, prompt_html, answer_html, prompt_md, answer_md, points, follow) = body;
+                let (set_title, set_enabled) = sets.get(&set_slug).cloned().unwrap_or_default();
+                let (topic_title, parent) = topics.get(&topic_id).cloned().unwrap_or_default();
+                let summary = QuestionListItem {
+                    set_slug: set_slug.clone(),
+                    local_id,
+                    topic_title: String::new(),
+                    difficulty: String::new(),
+                    kind: String::new(),
+                    prompt_md: prompt_md.clone(),
+                }
+                .summary();
+                let question = CachedQuestion {
+                    id,
+                    key,
+                    area_id: parent.unwrap_or_else(|| topic_id.clone()),
+                    set_title,
+                    set_enabled,
+                    topic_title,
+                    difficulty,
+                    kind,
+                    time_limit_secs: secs,
+                    prompt_html,
+                    answer_html,
+                    prompt_md,
+                    answer_md,
+                    key_points: serde_json::from_str(&points).unwrap_or_default(),
+                    follow_up_keys: serde_json::from_str(&follow).unwrap_or_default(),
+                    summary,
+                    set_slug,
+                    topic_id,
+                };
+                let topic_rank = topic_position
+                    .get(&question.topic_id)
+                    .copied()
+                    .unwrap_or(i32::MAX);
+                (topic_rank, position, question)
+            })
+            .collect();
+        questions.sort_by(|a, b| {
+            (a.0, &a.2.set_slug, a.1).cmp(&(b.0, &b.2.set_slug, b.1))
+        });
+        let questions: Vec<CachedQuestion> = questions.into_iter().map(|(_, _, q)| q).collect();
+        let by_id = questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.id.clone(), i))
+            .collect();
+        let by_key = questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.key.clone(), i))
+            .collect();
+        Ok(BankSnapshot {
+            generation,
+            questions,
+            by_id,
+            by_key,
+            topics,
+        })
+    }
+}
+
+/// The current snapshot, shared by all requests of one instance.
+#[derive(Debug)]
+pub struct BankCache {
+    current: RwLock<Arc<BankSnapshot>>,
+}
+
+impl Default for BankCache {
+    fn default() -> Self {
+        BankCache {
+            current: RwLock::new(Arc::new(BankSnapshot {
+                generation: -1,
+                ..BankSnapshot::default()
+            })),
+        }
+    }
+}
+
+impl BankCache {
+    /// The bank as the database holds it now: one key lookup, and a reload after an import.
+    pub fn snapshot(&self, conn: &mut DbConnection) -> QueryResult<Arc<BankSnapshot>> {
+        let generation = app_locks::table
+            .filter(app_locks::name.eq("import"))
+            .select(app_locks::generation)
+            .get_result::<i64>(conn)?;
+        let held = self
+            .current
+            .read()
+            .map(|snapshot| Arc::clone(&snapshot))
+            .unwrap_or_default();
+        if held.generation == generation {
+            return Ok(held);
+        }
+        let fresh = Arc::new(BankSnapshot::load(conn, generation)?);
+        if let Ok(mut slot) = self.current.write() {
+            // Another request may have loaded a newer one meanwhile; keep the newest.
+            if slot.generation < fresh.generation {
+                *slot = Arc::clone(&fresh);
+            }
+        }
+        Ok(fresh)
+    }
+}

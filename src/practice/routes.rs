@@ -1,0 +1,844 @@
+//! Practice pages: the queue overview, the question page (reveal, grade), and the small forms
+//! around it (undo, bury, suspend, flag). Handlers only read the request, call the service and
+//! pick a page; the rules live in `queue`, `service` and `sm2`.
+
+use super::flag::{self, FlagErrors};
+use super::queue::{Queue, Stage};
+use super::service::{self, GradeOutcome, GradeRequest, LastGrade, UndoOutcome};
+use crate::accounts::service::load_settings;
+use crate::accounts::settings::Settings;
+use crate::bank::cache::{BankSnapshot, CachedQuestion};
+use crate::sm2::{DayClock, Grade};
+use crate::web::AppState;
+use crate::web::auth::{PageContext, SignedIn, verify_csrf};
+use crate::web::error::AppError;
+use crate::web::form::Fields;
+use crate::web::layout::Nav;
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::Arc;
+
+/// How many upcoming questions the queue page lists.
+const PREVIEW_LENGTH: usize = 8;
+
+/// The grade buttons: value, word, and what it means.
+pub const GRADE_CHOICES: [(u8, &str, &str); 6] = [
+    (0, "no idea", "blank: nothing came to mind"),
+    (1, "wrong", "answered, but wrong"),
+    (2, "almost", "wrong, but the answer felt familiar"),
+    (3, "hard", "right, with serious effort"),
+    (4, "good", "right, after some thought"),
+    (5, "perfect", "right, straight away"),
+];
+
+/// The study-day facts every practice request needs.
+struct Today {
+    settings: Settings,
+    clock: DayClock,
+    today: NaiveDate,
+}
+
+fn today_for(settings: Settings, now: DateTime<Utc>) -> Today {
+    let clock = DayClock {
+        timezone: settings.timezone,
+        rollover_hour: settings.rollover_hour,
+    };
+    Today {
+        today: clock.study_day(now),
+        settings,
+        clock,
+    }
+}
+
+/// "again tomorrow", "again in 6 days", or for a same-day re-drill "schedule unchanged".
+pub fn again_phrase(interval_days: i32, is_redrill: bool) -> String {
+    if is_redrill {
+        "schedule unchanged (a same-day re-drill)".into()
+    } else if interval_days <= 1 {
+        "again tomorrow".into()
+    } else {
+        format!("again in {interval_days} days")
+    }
+}
+
+fn grade_word(grade: i32) -> &'static str {
+    u8::try_from(grade)
+        .ok()
+        .and_then(Grade::new)
+        .map(Grade::label)
+        .unwrap_or("?")
+}
+
+/// The banner about the grade just given, with its undo button.
+pub struct LastGradeView {
+    pub summary: String,
+    pub key: String,
+    pub grade: i32,
+    pub grade_word: &'static str,
+    pub again: String,
+}
+
+fn last_grade_view(bank: &BankSnapshot, last: Option<LastGrade>) -> Option<LastGradeView> {
+    let last = last?;
+    let question = bank.by_id(&last.question_id)?;
+    Some(LastGradeView {
+        summary: question.summary.clone(),
+        key: question.key.clone(),
+        grade: last.grade,
+        grade_word: grade_word(last.grade),
+        again: again_phrase(last.interval_days, last.is_redrill),
+    })
+}
+
+/// The three numbers shown on every practice page.
+pub struct Counts {
+    pub due: usize,
+    pub new: usize,
+    pub redrill: usize,
+}
+
+impl From<&Queue> for Counts {
+    fn from(queue: &Queue) -> Self {
+        Counts {
+            due: queue.due.len(),
+            new: queue.new.len(),
+            redrill: queue.redrill.len(),
+        }
+    }
+}
+
+/// `?topic=…` for links that keep studying the same topic, or "".
+fn topic_query(topic: &Option<String>) -> String {
+    match topic {
+        Some(topic) => format!(
+            "?{}",
+            serde_urlencoded::to_string([("topic", topic)]).unwrap_or_default()
+        ),
+        None => String::new(),
+    }
+}
+
+/// A topic from a link or form, kept only when the bank knows it.
+fn known_topic(bank: &BankSnapshot, topic: Option<String>) -> Option<String> {
+    topic.filter(|t| bank.topic_title(t).is_some())
+}
+
+fn see_other(target: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, target.to_owned()))
+        .finish()
+}
+
+#[derive(serde::Deserialize)]
+struct TopicQuery {
+    topic: Option<String>,
+    flagged: Option<u8>,
+}
+
+/// An upcoming question on the queue page.
+struct PreviewItem {
+    stage: &'static str,
+    stage_class: &'static str,
+    summary: String,
+}
+
+/// A topic to study now, with how many of its questions are new to the user.
+struct AreaChoice {
+    /// `?topic=…` for this area.
+    query: String,
+    title: String,
+    questions: usize,
+}
+
+#[derive(Template)]
+#[template(path = "practice/study.html")]
+struct StudyPage {
+    nav: Nav,
+    csrf: String,
+    topic: Option<(String, String)>,
+    topic_query: String,
+    counts: Counts,
+    preview: Vec<PreviewItem>,
+    last: Option<LastGradeView>,
+    next_review: Option<String>,
+    due_over_limit: usize,
+    new_limit_reached: bool,
+    areas: Vec<AreaChoice>,
+}
+
+impl StudyPage {
+    fn topic_param(&self) -> Option<&str> {
+        self.topic.as_ref().map(|(id, _)| id.as_str())
+    }
+}
+
+#[get("/study")]
+async fn study(
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+    query: web::Query<TopicQuery>,
+) -> Result<HttpResponse, AppError> {
+    let user_id = signed_in.user.user_id.clone();
+    let cache = Arc::clone(&state.bank);
+    let now = state.clock.now();
+    let topic = query.into_inner().topic;
+    let page = state
+        .read(move |conn| {
+            let bank = cache.snapshot(conn)?;
+            let day = today_for(load_settings(conn, &user_id)?, now);
+            let topic = known_topic(&bank, topic);
+            let queue = service::load_queue(
+                conn,
+                &bank,
+                &day.settings,
+                &user_id,
+                day.today,
+                topic.as_deref(),
+            )?;
+            let last = service::last_grade(conn, &user_id, day.today)?;
+            let next_due = service::next_due_day(conn, &user_id, day.today)?;
+            let preview = queue
+                .due
+                .iter()
+                .map(|id| (Stage::Review, id))
+                .chain(queue.new.iter().map(|id| (Stage::New, id)))
+                .chain(queue.redrill.iter().map(|id| (Stage::Redrill, id)))
+                .filter_map(|(stage, id)| {
+                    bank.by_id(id).map(|q| PreviewItem {
+                        stage: stage.label(),
+                        stage_class: stage.css_class(),
+                        summary: q.summary.clone(),
+                    })
+                })
+                .take(PREVIEW_LENGTH)
+                .collect();
+            let areas = if queue.is_empty() {
+                area_choices(&bank, &day.settings, &user_id)
+            } else {
+                Vec::new()
+            };
+            Ok(StudyPage {
+                nav: Nav::default(),
+                csrf: String::new(),
+                topic_query: topic_query(&topic),
+                topic: topic.map(|t| {
+                    let title = bank.topic_title(&t).unwrap_or_default().to_owned();
+                    (t, title)
+                }),
+                counts: Counts::from(&queue),
+                preview,
+                last: last_grade_view(&bank, last),
+                next_review: next_due.map(|d| when_phrase(&day, d)),
+                due_over_limit: queue.due_over_limit,
+                new_limit_reached: queue.new.is_empty()
+                    && queue.new_today >= day.settings.new_per_day,
+                areas,
+            })
+        })
+        .await?;
+    let ctx = &signed_in.context;
+    let page = StudyPage {
+        nav: ctx.nav(),
+        csrf: ctx.csrf.clone(),
+        ..page
+    };
+    Ok(ctx.html(StatusCode::OK, page.render()?))
+}
+
+/// The areas of the bank with their number of questions open for study, for "study a topic now".
+fn area_choices(bank: &BankSnapshot, settings: &Settings, user_id: &str) -> Vec<AreaChoice> {
+    let open = service::candidates(bank, settings, user_id, None);
+    let mut areas: Vec<AreaChoice> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for question in bank.questions.iter() {
+        if !seen.insert(question.area_id.as_str()) {
+            continue;
+        }
+        let count = open
+            .iter()
+            .filter(|q| q.area_id == question.area_id)
+            .count();
+        if count > 0 {
+            areas.push(AreaChoice {
+                query: topic_query(&Some(question.area_id.clone())),
+                title: bank
+                    .topic_title(&question.area_id)
+                    .unwrap_or_default()
+                    .to_owned(),
+                questions: count,
+            });
+        }
+    }
+    areas
+}
+
+/// "tomorrow at 04:00" or "on Mon 30 Nov at 04:00", in the user's timezone.
+fn when_phrase(day: &Today, due: NaiveDate) -> String {
+    let starts = day
+        .clock
+        .day_starts_at(due)
+        .with_timezone(&day.settings.timezone);
+    let time = starts.format("%H:%M");
+    if Some(due) == day.today.succ_opt() {
+        format!("tomorrow at {time}")
+    } else {
+        format!("on {} at {time}", due.format("%a %-d %b"))
+    }
+}
+
+#[get("/study/next")]
+async fn next_card(
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+    query: web::Query<TopicQuery>,
+) -> Result<HttpResponse, AppError> {
+    let user_id = signed_in.user.user_id.clone();
+    let cache = Arc::clone(&state.bank);
+    let now = state.clock.now();
+    let topic = query.into_inner().topic;
+    let (next, topic) = state
+        .read(move |conn| {
+            let bank = cache.snapshot(conn)?;
+            let day = today_for(load_settings(conn, &user_id)?, now);
+            let topic = known_topic(&bank, topic);
+            let queue = service::load_queue(
+                conn,
+                &bank,
+                &day.settings,
+                &user_id,
+                day.today,
+                topic.as_deref(),
+            )?;
+            let next = queue
+                .next()
+                .and_then(|id| bank.by_id(id))
+                .map(|q| q.key.clone());
+            Ok((next, topic))
+        })
+        .await?;
+    let query = topic_query(&topic);
+    Ok(match next {
+        Some(key) => see_other(&format!("/study/q/{key}{query}")),
+        None => see_other(&format!("/study{query}")),
+    })
+}
+
+/// The state of the question page that travels in its forms.
+struct CardForm {
+    started_ms: i64,
+    submission: String,
+    typed: String,
+}
+
+#[derive(Template)]
+#[template(path = "practice/card.html")]
+struct CardPage<'a> {
+    nav: Nav,
+    csrf: String,
+    question: &'a CachedQuestion,
+    topic: Option<String>,
+    counts: Counts,
+    stage: &'static str,
+    revealed: bool,
+    form: CardForm,
+    elapsed_secs: i64,
+    elapsed_text: String,
+    limit_text: String,
+    stage_class: &'static str,
+    version: i32,
+    suspended: bool,
+    last: Option<LastGradeView>,
+    grades: &'static [(u8, &'static str, &'static str)],
+    flag_errors: FlagErrors,
+    flag_reason: String,
+    flag_comment: String,
+    flag_open: bool,
+    notice: Option<&'static str>,
+}
+
+impl CardPage<'_> {
+    fn topic_param(&self) -> Option<&str> {
+        self.topic.as_deref()
+    }
+}
+
+/// `m:ss`, as the page's clock shows time.
+fn minutes_seconds(secs: i64) -> String {
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// What a card page is asked to show on top of the question itself.
+struct CardView {
+    revealed: bool,
+    form: Option<CardForm>,
+    topic: Option<String>,
+    flag: Option<(String, String, FlagErrors)>,
+    notice: Option<&'static str>,
+}
+
+/// Loads everything a card page shows and renders it.
+async fn card_page(
+    ctx: &PageContext,
+    state: &AppState,
+    user_id: String,
+    key: String,
+    view: CardView,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let cache = Arc::clone(&state.bank);
+    let now = state.clock.now();
+    let nav = ctx.nav();
+    let csrf = ctx.csrf.clone();
+    let body = state
+        .read(move |conn| {
+            let bank = cache.snapshot(conn)?;
+            let Some(question) = bank.by_key(&key) else {
+                return Err(AppError::NotFound);
+            };
+            let day = today_for(load_settings(conn, &user_id)?, now);
+            let topic = known_topic(&bank, view.topic);
+            let queue = service::load_queue(
+                conn,
+                &bank,
+                &day.settings,
+                &user_id,
+                day.today,
+                topic.as_deref(),
+            )?;
+            let card = service::card_state(conn, &user_id, &question.id)?;
+            let last = service::last_grade(conn, &user_id, day.today)?;
+            let now_ms = now.timestamp_millis();
+            let form = view.form.unwrap_or_else(|| CardForm {
+                started_ms: now_ms,
+                submission: uuid::Uuid::new_v4().simple().to_string(),
+                typed: String::new(),
+            });
+            let (flag_reason, flag_comment, flag_errors, flag_open) = match view.flag {
+                Some((reason, comment, errors)) => (reason, comment, errors, true),
+                None => (String::new(), String::new(), FlagErrors::default(), false),
+            };
+            let stage = queue.stage_of(&question.id);
+            let elapsed_secs = ((now_ms - form.started_ms) / 1000).clamp(0, 99 * 60);
+            let page = CardPage {
+                nav,
+                csrf,
+                question,
+                topic,
+                counts: Counts::from(&queue),
+                stage: stage.map(Stage::label).unwrap_or("extra practice"),
+                revealed: view.revealed,
+                elapsed_secs,
+                elapsed_text: minutes_seconds(elapsed_secs),
+                limit_text: minutes_seconds(i64::from(question.time_limit_secs)),
+                stage_class: stage.map(Stage::css_class).unwrap_or("extra"),
+                form,
+                version: card.version,
+                suspended: card.suspended,
+                last: last_grade_view(&bank, last),
+                grades: &GRADE_CHOICES,
+                flag_errors,
+                flag_reason,
+                flag_comment,
+                flag_open,
+                notice: view.notice,
+            };
+            Ok(page.render()?)
+        })
+        .await?;
+    Ok(ctx.html(status, body))
+}
+
+#[get("/study/q/{set}/{id}")]
+async fn show_card(
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<TopicQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (set, id) = path.into_inner();
+    let query = query.into_inner();
+    let view = CardView {
+        revealed: false,
+        form: None,
+        topic: query.topic,
+        flag: None,
+        notice: (query.flagged == Some(1))
+            .then_some("Thanks: your note is with the admins, who will look at this question."),
+    };
+    card_page(
+        &signed_in.context,
+        &state,
+        signed_in.user.user_id.clone(),
+        format!("{set}/{id}"),
+        view,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Reads the card-page state carried by a form, checking the CSRF token first.
+fn card_form(req: &HttpRequest, fields: &Fields) -> Result<CardForm, AppError> {
+    verify_csrf(req, fields.get("csrf"))?;
+    let submission = fields.get("submission");
+    if submission.is_empty()
+        || submission.len() > 64
+        || !submission.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return Err(AppError::BadRequest(
+            "This page is missing part of its form. Reload the question and try again.".into(),
+        ));
+    }
+    Ok(CardForm {
+        started_ms: fields.get("started").trim().parse().unwrap_or(0),
+        submission: submission.to_owned(),
+        typed: fields.get("typed").chars().take(20_000).collect(),
+    })
+}
+
+/// "Show answer" without JavaScript: the same page, revealed, with the typed answer beside the
+/// model answer. (Nothing is stored.)
+#[post("/study/q/{set}/{id}/reveal")]
+async fn reveal(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let fields = Fields(form.into_inner());
+    let signed_in = ctx.require_user(&req)?;
+    let card = card_form(&req, &fields)?;
+    let (set, id) = path.into_inner();
+    let view = CardView {
+        revealed: true,
+        form: Some(card),
+        topic: fields.non_empty("topic"),
+        flag: None,
+        notice: None,
+    };
+    card_page(
+        &signed_in.context,
+        &state,
+        signed_in.user.user_id.clone(),
+        format!("{set}/{id}"),
+        view,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "practice/notice.html")]
+struct NoticePage<'a> {
+    nav: Nav,
+    title: &'a str,
+    message: &'a str,
+    link: String,
+    link_text: &'a str,
+}
+
+fn notice_page(
+    ctx: &PageContext,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    link: String,
+    link_text: &str,
+) -> Result<HttpResponse, AppError> {
+    let page = NoticePage {
+        nav: ctx.nav(),
+        title,
+        message,
+        link,
+        link_text,
+    };
+    Ok(ctx.html(status, page.render()?))
+}
+
+#[post("/study/q/{set}/{id}/grade")]
+async fn grade_answer(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let fields = Fields(form.into_inner());
+    let signed_in = ctx.require_user(&req)?;
+    let card = card_form(&req, &fields)?;
+    let grade = fields
+        .get("grade")
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .and_then(Grade::new)
+        .ok_or_else(|| AppError::BadRequest("Grade the answer with a number from 0 to 5.".into()))?;
+    let expected_version = fields.get("version").trim().parse::<i32>().map_err(|_| {
+        AppError::BadRequest("This page is missing part of its form. Reload it and try again.".into())
+    })?;
+    let (set, id) = path.into_inner();
+    let key = format!("{set}/{id}");
+    let user_id = signed_in.user.user_id.clone();
+    let cache = Arc::clone(&state.bank);
+    let now = state.clock.now();
+    let question_id = state
+        .read({
+            let key = key.clone();
+            let user_id = user_id.clone();
+            move |conn| {
+                let bank = cache.snapshot(conn)?;
+                let question = bank.by_key(&key).ok_or(AppError::NotFound)?;
+                let day = today_for(load_settings(conn, &user_id)?, now);
+                Ok((question.id.clone(), day.today))
+            }
+        })
+        .await?;
+    let (question_id, today) = question_id;
+    let request = GradeRequest {
+        user_id,
+        question_id,
+        expected_version,
+        grade,
+        submission_id: card.submission,
+        now: now.naive_utc(),
+        today,
+        // Time on the page, from the moment it was first drawn; bounded so a tab left open
+        // overnight does not skew the statistics.
+        time_taken_ms: (now.timestamp_millis() - card.started_ms).clamp(0, 3_600_000),
+        source: service::SOURCE_PRACTICE,
+    };
+    let outcome = state
+        .write(move |conn| Ok(service::grade(conn, &request)?))
+        .await?;
+    let topic = fields.non_empty("topic");
+    let query = topic_query(&topic);
+    match outcome {
+        GradeOutcome::Recorded(_) | GradeOutcome::AlreadyRecorded(_) => {
+            Ok(see_other(&format!("/study/next{query}")))
+        }
+        GradeOutcome::Stale => notice_page(
+            &signed_in.context,
+            StatusCode::CONFLICT,
+            "Already graded elsewhere",
+            "This question changed after this page was opened (it was graded or undone in another \
+             tab or window), so this grade was not recorded. Nothing else changed.",
+            format!("/study/next{query}"),
+            "Continue studying",
+        ),
+    }
+}
+
+#[post("/study/undo")]
+async fn undo(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let fields = Fields(form.into_inner());
+    let signed_in = ctx.require_user(&req)?;
+    verify_csrf(&req, fields.get("csrf"))?;
+    let user_id = signed_in.user.user_id.clone();
+    let cache = Arc::clone(&state.bank);
+    let now = state.clock.now();
+    let outcome = state
+        .write(move |conn| {
+            let day = today_for(load_settings(conn, &user_id)?, now);
+            let outcome = service::undo_last(conn, &user_id, day.today, now.naive_utc())?;
+            let bank = cache.snapshot(conn)?;
+            Ok(match outcome {
+                UndoOutcome::Undone { question_id } => {
+                    Ok(bank.by_id(&question_id).map(|q| q.key.clone()))
+                }
+                other => Err(other),
+            })
+        })
+        .await?;
+    let topic = fields.non_empty("topic");
+    let query = topic_query(&topic);
+    match outcome {
+        Ok(Some(key)) => Ok(see_other(&format!("/study/q/{key}{query}"))),
+        Ok(None) | Err(UndoOutcome::NothingToUndo) => Ok(see_other(&format!("/study{query}"))),
+        Err(_) => notice_page(
+            &signed_in.context,
+            StatusCode::CONFLICT,
+            "Nothing was undone",
+            "That question changed after it was graded (it was buried or suspended), so the grade \
+             stays as it is.",
+            format!("/study{query}"),
+            "Back to today's queue",
+        ),
+    }
+}
+
+/// Bury, suspend and unsuspend: one small form each, then on to the next question.
+async fn change_card(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    key: String,
+    fields: Fields,
+    action: CardAction,
+) -> Result<HttpResponse, AppError> {
+    let signed_in = ctx.require_user(&req)?;
+    verify_csrf(&req, fields.get("csrf"))?;
+    let user_id = signed_in.user.user_id.clone();
+    let cache = Arc::clone(&state.bank);
+    let now = state.clock.now();
+    let target_key = key.clone();
+    state
+        .write(move |conn| {
+            let bank = cache.snapshot(conn)?;
+            let question_id = bank
+                .by_key(&target_key)
+                .map(|q| q.id.clone())
+                .ok_or(AppError::NotFound)?;
+            let day = today_for(load_settings(conn, &user_id)?, now);
+            match action {
+                CardAction::Bury => service::bury(conn, &user_id, &question_id, day.today)?,
+                CardAction::Suspend => service::set_suspended(conn, &user_id, &question_id, true)?,
+                CardAction::Unsuspend => {
+                    service::set_suspended(conn, &user_id, &question_id, false)?
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    let query = topic_query(&fields.non_empty("topic"));
+    Ok(match action {
+        CardAction::Unsuspend => see_other(&format!("/questions/{key}")),
+        _ => see_other(&format!("/study/next{query}")),
+    })
+}
+
+#[derive(Clone, Copy)]
+enum CardAction {
+    Bury,
+    Suspend,
+    Unsuspend,
+}
+
+#[post("/study/q/{set}/{id}/bury")]
+async fn bury(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let (set, id) = path.into_inner();
+    let fields = Fields(form.into_inner());
+    change_card(req, ctx, state, format!("{set}/{id}"), fields, CardAction::Bury).await
+}
+
+#[post("/study/q/{set}/{id}/suspend")]
+async fn suspend(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let (set, id) = path.into_inner();
+    let fields = Fields(form.into_inner());
+    change_card(req, ctx, state, format!("{set}/{id}"), fields, CardAction::Suspend).await
+}
+
+#[post("/study/q/{set}/{id}/unsuspend")]
+async fn unsuspend(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let (set, id) = path.into_inner();
+    let fields = Fields(form.into_inner());
+    change_card(req, ctx, state, format!("{set}/{id}"), fields, CardAction::Unsuspend).await
+}
+
+#[post("/study/q/{set}/{id}/flag")]
+async fn flag_question(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let fields = Fields(form.into_inner());
+    let signed_in = ctx.require_user(&req)?;
+    let card = card_form(&req, &fields)?;
+    let (set, id) = path.into_inner();
+    let key = format!("{set}/{id}");
+    let topic = fields.non_empty("topic");
+    match flag::parse_form(fields.get("reason"), fields.get("comment")) {
+        Ok(report) => {
+            let user_id = signed_in.user.user_id.clone();
+            let cache = Arc::clone(&state.bank);
+            let now = state.clock.now().naive_utc();
+            let target_key = key.clone();
+            state
+                .write(move |conn| {
+                    let bank = cache.snapshot(conn)?;
+                    let question = bank.by_key(&target_key).ok_or(AppError::NotFound)?;
+                    Ok(service::flag(conn, &user_id, &question.id, &report, now)?)
+                })
+                .await?;
+            let query = topic_query(&topic);
+            let separator = if query.is_empty() { '?' } else { '&' };
+            Ok(see_other(&format!(
+                "/study/q/{key}{query}{separator}flagged=1"
+            )))
+        }
+        Err(errors) => {
+            let view = CardView {
+                revealed: fields.get("revealed") == "1",
+                form: Some(card),
+                topic,
+                flag: Some((
+                    fields.get("reason").to_owned(),
+                    fields.get("comment").to_owned(),
+                    errors,
+                )),
+                notice: None,
+            };
+            card_page(
+                &signed_in.context,
+                &state,
+                signed_in.user.user_id.clone(),
+                key,
+                view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(study)
+        .service(next_card)
+        .service(show_card)
+        .service(reveal)
+        .service(grade_answer)
+        .service(undo)
+        .service(bury)
+        .service(suspend)
+        .service(unsuspend)
+        .service(flag_question);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::again_phrase;
+
+    #[test]
+    fn the_next_review_is_said_in_words() {
+        assert_eq!(again_phrase(1, false), "again tomorrow");
+        assert_eq!(again_phrase(6, false), "again in 6 days");
+        assert!(again_phrase(6, true).contains("unchanged"));
+    }
+}

@@ -1,0 +1,649 @@
+//! Practice storage: loading today's queue, and the writes behind grade, undo, bury, suspend
+//! and flag. Every write runs in one `write_transaction` on the writer connection.
+
+use super::queue::{self, CardRow, Limits, Queue, TodaysGrade};
+use crate::accounts::settings::{NewOrder, Settings};
+use crate::bank::cache::{BankSnapshot, CachedQuestion};
+use crate::db::DbConnection;
+use crate::db::schema::{cards, flags, reviews};
+use crate::sm2::{self, DayClock, Grade, Sm2State};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+/// Where practice grades come from in the review log.
+pub const SOURCE_PRACTICE: &str = "practice";
+
+/// A card as stored, for one user and question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardState {
+    pub sm2: Sm2State,
+    pub due_day: Option<NaiveDate>,
+    pub lapses: i32,
+    pub review_count: i32,
+    pub last_reviewed_at: Option<NaiveDateTime>,
+    pub suspended: bool,
+    pub buried_until: Option<NaiveDate>,
+    pub version: i32,
+}
+
+impl CardState {
+    /// A question the user has never touched (no row yet).
+    pub const UNSEEN: CardState = CardState {
+        sm2: Sm2State::NEW,
+        due_day: None,
+        lapses: 0,
+        review_count: 0,
+        last_reviewed_at: None,
+        suspended: false,
+        buried_until: None,
+        version: 0,
+    };
+}
+
+type CardColumns = (
+    i32,
+    i32,
+    i32,
+    Option<NaiveDate>,
+    i32,
+    i32,
+    Option<NaiveDateTime>,
+    bool,
+    Option<NaiveDate>,
+    i32,
+);
+
+const CARD_COLUMNS: (
+    cards::repetitions,
+    cards::interval_days,
+    cards::easiness_hundredths,
+    cards::due_day,
+    cards::lapses,
+    cards::review_count,
+    cards::last_reviewed_at,
+    cards::suspended,
+    cards::buried_until,
+    cards::version,
+) = (
+    cards::repetitions,
+    cards::interval_days,
+    cards::easiness_hundredths,
+    cards::due_day,
+    cards::lapses,
+    cards::review_count,
+    cards::last_reviewed_at,
+    cards::suspended,
+    cards::buried_until,
+    cards::version,
+);
+
+fn to_u32(value: i32) -> u32 {
+    u32::try_from(value).unwrap_or(0)
+}
+
+fn to_i32(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+impl From<CardColumns> for CardState {
+    fn from(row: CardColumns) -> Self {
+        let (reps, interval, easiness, due_day, lapses, count, last, suspended, buried, version) =
+            row;
+        CardState {
+            sm2: Sm2State {
+                repetitions: to_u32(reps),
+                interval_days: to_u32(interval),
+                easiness_hundredths: to_u32(easiness),
+            },
+            due_day,
+            lapses,
+            review_count: count,
+            last_reviewed_at: last,
+            suspended,
+            buried_until: buried,
+            version,
+        }
+    }
+}
+
+/// The user's card for a question (a key lookup; `UNSEEN` when there is no row).
+pub fn card_state(
+    conn: &mut DbConnection,
+    user_id: &str,
+    question_id: &str,
+) -> QueryResult<CardState> {
+    Ok(cards::table
+        .find((user_id, question_id))
+        .select(CARD_COLUMNS)
+        .get_result::<CardColumns>(conn)
+        .optional()?
+        .map(CardState::from)
+        .unwrap_or(CardState::UNSEEN))
+}
+
+/// The questions open for this user's study, in the order new ones are introduced.
+pub fn candidates<'a>(
+    bank: &'a BankSnapshot,
+    settings: &Settings,
+    user_id: &str,
+    topic: Option<&str>,
+) -> Vec<&'a CachedQuestion> {
+    let mut open: Vec<&CachedQuestion> = bank
+        .questions
+        .iter()
+        .filter(|q| q.set_enabled && !settings.inactive_sets.contains(&q.set_slug))
+        .filter(|q| topic.is_none_or(|t| BankSnapshot::in_topic(q, t)))
+        .collect();
+    if settings.new_order == NewOrder::Shuffled {
+        open.sort_by_cached_key(|q| queue::shuffle_key(user_id, &q.id));
+    }
+    open
+}
+
+/// Today's queue for a user, optionally for one topic only ("study a topic now", which is not
+/// held back by the daily limits).
+pub fn load_queue(
+    conn: &mut DbConnection,
+    bank: &BankSnapshot,
+    settings: &Settings,
+    user_id: &str,
+    today: NaiveDate,
+    topic: Option<&str>,
+) -> QueryResult<Queue> {
+    let open = candidates(bank, settings, user_id, topic);
+    let ids: Vec<&str> = open.iter().map(|q| q.id.as_str()).collect();
+    let cards = cards::table
+        .filter(cards::user_id.eq(user_id))
+        .select((
+            cards::question_id,
+            cards::due_day,
+            cards::suspended,
+            cards::buried_until,
+        ))
+        .load::<(String, Option<NaiveDate>, bool, Option<NaiveDate>)>(conn)?
+        .into_iter()
+        .map(|(question_id, due_day, suspended, buried_until)| CardRow {
+            question_id,
+            due_day,
+            suspended,
+            buried_until,
+        })
+        .collect::<Vec<_>>();
+    let grades = todays_grades(conn, user_id, today)?;
+    let limits = match topic {
+        Some(_) => Limits::NONE,
+        None => Limits {
+            new_per_day: settings.new_per_day,
+            max_reviews_per_day: settings.max_reviews_per_day,
+        },
+    };
+    Ok(queue::build(today, limits, &ids, &cards, &grades))
+}
+
+fn todays_grades(
+    conn: &mut DbConnection,
+    user_id: &str,
+    today: NaiveDate,
+) -> QueryResult<Vec<TodaysGrade>> {
+    Ok(reviews::table
+        .filter(reviews::user_id.eq(user_id))
+        .filter(reviews::study_day.eq(today))
+        .filter(reviews::undone_at.is_null())
+        .order((reviews::reviewed_at.asc(), reviews::id.asc()))
+        .select((
+            reviews::question_id,
+            reviews::grade,
+            reviews::is_redrill,
+            reviews::before_due_day,
+        ))
+        .load::<(String, i32, bool, Option<NaiveDate>)>(conn)?
+        .into_iter()
+        .map(|(question_id, grade, is_redrill, before_due)| TodaysGrade {
+            question_id,
+            grade: u8::try_from(grade).unwrap_or(0),
+            is_redrill,
+            was_new: before_due.is_none(),
+        })
+        .collect())
+}
+
+/// One grade to record.
+#[derive(Clone, Debug)]
+pub struct GradeRequest {
+    pub user_id: String,
+    pub question_id: String,
+    /// The card version the page was drawn from.
+    pub expected_version: i32,
+    pub grade: Grade,
+    /// A random id per page, so a form submitted twice is recorded once.
+    pub submission_id: String,
+    pub now: NaiveDateTime,
+    pub today: NaiveDate,
+    pub time_taken_ms: i64,
+    pub source: &'static str,
+}
+
+/// What a grade did to the schedule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GradeResult {
+    pub grade: i32,
+    pub is_redrill: bool,
+    pub interval_days: i32,
+    pub due_day: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GradeOutcome {
+    Recorded(GradeResult),
+    /// The same form arrived again: the first submission stands.
+    AlreadyRecorded(GradeResult),
+    /// The card changed since the page was drawn (another tab graded it).
+    Stale,
+}
+
+/// Records a grade: SM-2 moves the card on (a re-drill on the same day leaves the schedule
+/// alone), and the review log keeps the state before and after.
+pub fn grade(conn: &mut DbConnection, request: &GradeRequest) -> QueryResult<GradeOutcome> {
+    crate::db::write_transaction(conn, |conn| {
+        if let Some(existing) = review_by_submission(conn, request)? {
+            return Ok(GradeOutcome::AlreadyRecorded(existing));
+        }
+        ensure_card(conn, &request.user_id, &request.question_id)?;
+        let before = card_state(conn, &request.user_id, &request.question_id)?;
+        if before.version != request.expected_version {
+            return Ok(GradeOutcome::Stale);
+        }
+        let already_graded_today = reviews::table
+            .filter(reviews::user_id.eq(&request.user_id))
+            .filter(reviews::study_day.eq(request.today))
+            .filter(reviews::question_id.eq(&request.question_id))
+            .filter(reviews::undone_at.is_null())
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        // SM-2's same-day drill of failed cards does not touch the schedule.
+        let is_redrill = already_graded_today && before.due_day.is_some();
+        let (after_sm2, after_due, lapses) = if is_redrill {
+            (before.sm2, before.due_day, before.lapses)
+        } else {
+            let next = sm2::review(before.sm2, request.grade);
+            let due = DayClock::due_day(request.today, next.interval_days);
+            let lapses = before.lapses + i32::from(!request.grade.is_pass());
+            (next, Some(due), lapses)
+        };
+        let updated = diesel::update(
+            cards::table
+                .find((&request.user_id, &request.question_id))
+                .filter(cards::version.eq(request.expected_version)),
+        )
+        .set((
+            cards::repetitions.eq(to_i32(after_sm2.repetitions)),
+            cards::interval_days.eq(to_i32(after_sm2.interval_days)),
+            cards::easiness_hundredths.eq(to_i32(after_sm2.easiness_hundredths)),
+            cards::due_day.eq(after_due),
+            cards::lapses.eq(lapses),
+            cards::review_count.eq(before.review_count + 1),
+            cards::last_reviewed_at.eq(Some(request.now)),
+            cards::version.eq(request.expected_version + 1),
+        ))
+        .execute(conn)?;
+        if updated != 1 {
+            return Ok(GradeOutcome::Stale);
+        }
+        diesel::insert_into(reviews::table)
+            .values((
+                reviews::id.eq(uuid::Uuid::new_v4().to_string()),
+                reviews::user_id.eq(&request.user_id),
+                reviews::question_id.eq(&request.question_id),
+                reviews::grade.eq(i32::from(request.grade.value())),
+                reviews::source.eq(request.source),
+                reviews::is_redrill.eq(is_redrill),
+                reviews::reviewed_at.eq(request.now),
+                reviews::study_day.eq(request.today),
+                reviews::time_taken_ms.eq(request.time_taken_ms),
+                (
+                    reviews::before_repetitions.eq(to_i32(before.sm2.repetitions)),
+                    reviews::before_interval_days.eq(to_i32(before.sm2.interval_days)),
+                    reviews::before_easiness_hundredths
+                        .eq(to_i32(before.sm2.easiness_hundredths)),
+                    reviews::before_due_day.eq(before.due_day),
+                    reviews::before_lapses.eq(before.lapses),
+                    reviews::before_review_count.eq(before.review_count),
+                    reviews::before_last_reviewed_at.eq(before.last_reviewed_at),
+                ),
+                (
+                    reviews::after_repetitions.eq(to_i32(after_sm2.repetitions)),
+                    reviews::after_interval_days.eq(to_i32(after_sm2.interval_days)),
+                    reviews::after_easiness_hundredths.eq(to_i32(after_sm2.easiness_hundredths)),
+                    reviews::after_due_day.eq(after_due),
+                ),
+                reviews::submission_id.eq(Some(&request.submission_id)),
+            ))
+            .execute(conn)?;
+        Ok(GradeOutcome::Recorded(GradeResult {
+            grade: i32::from(request.grade.value()),
+            is_redrill,
+            interval_days: to_i32(after_sm2.interval_days),
+            due_day: after_due,
+        }))
+    })
+}
+
+fn review_by_submission(
+    conn: &mut DbConnection,
+    request: &GradeRequest,
+) -> QueryResult<Option<GradeResult>> {
+    Ok(reviews::table
+        .filter(reviews::user_id.eq(&request.user_id))
+        .filter(reviews::submission_id.eq(&request.submission_id))
+        .select((
+            reviews::grade,
+            reviews::is_redrill,
+            reviews::after_interval_days,
+            reviews::after_due_day,
+        ))
+        .get_result::<(i32, bool, i32, Option<NaiveDate>)>(conn)
+        .optional()?
+        .map(|(grade, is_redrill, interval_days, due_day)| GradeResult {
+            grade,
+            is_redrill,
+            interval_days,
+            due_day,
+        }))
+}
+
+/// Creates the user's card for a question if it has none yet (a new card, version 0). Runs
+/// inside a write transaction; a concurrent insert of the same card (PostgreSQL) is absorbed by
+/// the savepoint, and the version check that follows sorts out who wins.
+fn ensure_card(conn: &mut DbConnection, user_id: &str, question_id: &str) -> QueryResult<()> {
+    let exists = cards::table
+        .find((user_id, question_id))
+        .select(cards::version)
+        .get_result::<i32>(conn)
+        .optional()?
+        .is_some();
+    if exists {
+        return Ok(());
+    }
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(cards::table)
+            .values((
+                cards::user_id.eq(user_id),
+                cards::question_id.eq(question_id),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(()),
+        Err(other) => Err(other),
+    }
+}
+
+/// The grade that undo would take back: the user's latest practice grade of the study day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LastGrade {
+    pub review_id: String,
+    pub question_id: String,
+    pub grade: i32,
+    pub is_redrill: bool,
+    pub interval_days: i32,
+    pub due_day: Option<NaiveDate>,
+}
+
+pub fn last_grade(
+    conn: &mut DbConnection,
+    user_id: &str,
+    today: NaiveDate,
+) -> QueryResult<Option<LastGrade>> {
+    Ok(reviews::table
+        .filter(reviews::user_id.eq(user_id))
+        .filter(reviews::study_day.eq(today))
+        .filter(reviews::source.eq(SOURCE_PRACTICE))
+        .filter(reviews::undone_at.is_null())
+        .order((reviews::reviewed_at.desc(), reviews::id.desc()))
+        .select((
+            reviews::id,
+            reviews::question_id,
+            reviews::grade,
+            reviews::is_redrill,
+            reviews::after_interval_days,
+            reviews::after_due_day,
+        ))
+        .load::<(String, String, i32, bool, i32, Option<NaiveDate>)>(conn)?
+        .into_iter()
+        .next()
+        .map(
+            |(review_id, question_id, grade, is_redrill, interval_days, due_day)| LastGrade {
+                review_id,
+                question_id,
+                grade,
+                is_redrill,
+                interval_days,
+                due_day,
+            },
+        ))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UndoOutcome {
+    /// The card is back as it was before the grade; the question can be graded again.
+    Undone { question_id: String },
+    NothingToUndo,
+    /// The card changed after that grade (e.g. buried), so the grade is left in place.
+    CardChanged,
+}
+
+/// Takes back the latest practice grade of the day: the card gets exactly its earlier state
+/// and the log entry is marked undone (kept, for the record).
+pub fn undo_last(
+    conn: &mut DbConnection,
+    user_id: &str,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> QueryResult<UndoOutcome> {
+    crate::db::write_transaction(conn, |conn| {
+        let Some(last) = last_grade(conn, user_id, today)? else {
+            return Ok(UndoOutcome::NothingToUndo);
+        };
+        type Before = (
+            (i32, i32, i32, Option<NaiveDate>),
+            (i32, i32, Option<NaiveDateTime>),
+            (i32, i32, i32, Option<NaiveDate>),
+        );
+        let (before, counts, after): Before = reviews::table
+            .find(&last.review_id)
+            .select((
+                (
+                    reviews::before_repetitions,
+                    reviews::before_interval_days,
+                    reviews::before_easiness_hundredths,
+                    reviews::before_due_day,
+                ),
+                (
+                    reviews::before_lapses,
+                    reviews::before_review_count,
+                    reviews::before_last_reviewed_at,
+                ),
+                (
+                    reviews::after_repetitions,
+                    reviews::after_interval_days,
+                    reviews::after_easiness_hundredths,
+                    reviews::after_due_day,
+                ),
+            ))
+            .get_result(conn)?;
+        let current = card_state(conn, user_id, &last.question_id)?;
+        let current_schedule = (
+            to_i32(current.sm2.repetitions),
+            to_i32(current.sm2.interval_days),
+            to_i32(current.sm2.easiness_hundredths),
+            current.due_day,
+        );
+        if current_schedule != after || current.suspended || current.buried_until.is_some() {
+            return Ok(UndoOutcome::CardChanged);
+        }
+        diesel::update(cards::table.find((user_id, &last.question_id)))
+            .set((
+                cards::repetitions.eq(before.0),
+                cards::interval_days.eq(before.1),
+                cards::easiness_hundredths.eq(before.2),
+                cards::due_day.eq(before.3),
+                cards::lapses.eq(counts.0),
+                cards::review_count.eq(counts.1),
+                cards::last_reviewed_at.eq(counts.2),
+                // A page drawn before the undo must not grade on top of it.
+                cards::version.eq(current.version + 1),
+            ))
+            .execute(conn)?;
+        diesel::update(reviews::table.find(&last.review_id))
+            .set(reviews::undone_at.eq(Some(now)))
+            .execute(conn)?;
+        Ok(UndoOutcome::Undone {
+            question_id: last.question_id,
+        })
+    })
+}
+
+/// Hides a card until the next study day begins.
+pub fn bury(
+    conn: &mut DbConnection,
+    user_id: &str,
+    question_id: &str,
+    today: NaiveDate,
+) -> QueryResult<()> {
+    let tomorrow = DayClock::due_day(today, 1);
+    change_card(conn, user_id, question_id, |conn, key| {
+        diesel::update(cards::table.find(key))
+            .set((
+                cards::buried_until.eq(Some(tomorrow)),
+                cards::version.eq(cards::version + 1),
+            ))
+            .execute(conn)
+    })
+}
+
+/// Takes a card out of study until it is unsuspended (or puts it back).
+pub fn set_suspended(
+    conn: &mut DbConnection,
+    user_id: &str,
+    question_id: &str,
+    suspended: bool,
+) -> QueryResult<()> {
+    change_card(conn, user_id, question_id, |conn, key| {
+        diesel::update(cards::table.find(key))
+            .set((
+                cards::suspended.eq(suspended),
+                cards::version.eq(cards::version + 1),
+            ))
+            .execute(conn)
+    })
+}
+
+fn change_card(
+    conn: &mut DbConnection,
+    user_id: &str,
+    question_id: &str,
+    change: impl FnOnce(&mut DbConnection, (&str, &str)) -> QueryResult<usize>,
+) -> QueryResult<()> {
+    crate::db::write_transaction(conn, |conn| {
+        ensure_card(conn, user_id, question_id)?;
+        change(conn, (user_id, question_id))?;
+        Ok(())
+    })
+}
+
+/// Stores a candidate's report that a question is wrong or unclear, for the admins.
+pub fn flag(
+    conn: &mut DbConnection,
+    user_id: &str,
+    question_id: &str,
+    report: &super::flag::FlagReport,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(flags::table)
+        .values((
+            flags::id.eq(uuid::Uuid::new_v4().to_string()),
+            flags::user_id.eq(user_id),
+            flags::question_id.eq(question_id),
+            flags::reason.eq(report.reason.as_str()),
+            flags::comment.eq(&report.comment),
+            flags::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One line of a user's grade history for a question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub reviewed_at: NaiveDateTime,
+    pub study_day: NaiveDate,
+    pub grade: i32,
+    pub source: String,
+    pub is_redrill: bool,
+    pub interval_days: i32,
+    pub undone: bool,
+}
+
+/// Every grade the user gave this question, newest first.
+pub fn history(
+    conn: &mut DbConnection,
+    user_id: &str,
+    question_id: &str,
+) -> QueryResult<Vec<HistoryEntry>> {
+    Ok(reviews::table
+        .filter(reviews::user_id.eq(user_id))
+        .filter(reviews::question_id.eq(question_id))
+        .order((reviews::reviewed_at.desc(), reviews::id.desc()))
+        .select((
+            reviews::reviewed_at,
+            reviews::study_day,
+            reviews::grade,
+            reviews::source,
+            reviews::is_redrill,
+            reviews::after_interval_days,
+            reviews::undone_at,
+        ))
+        .load::<(
+            NaiveDateTime,
+            NaiveDate,
+            i32,
+            String,
+            bool,
+            i32,
+            Option<NaiveDateTime>,
+        )>(conn)?
+        .into_iter()
+        .map(
+            |(reviewed_at, study_day, grade, source, is_redrill, interval_days, undone)| {
+                HistoryEntry {
+                    reviewed_at,
+                    study_day,
+                    grade,
+                    source,
+                    is_redrill,
+                    interval_days,
+                    undone: undone.is_some(),
+                }
+            },
+        )
+        .collect())
+}
+
+/// The first day after `today` on which one of the user's cards falls due.
+pub fn next_due_day(
+    conn: &mut DbConnection,
+    user_id: &str,
+    today: NaiveDate,
+) -> QueryResult<Option<NaiveDate>> {
+    cards::table
+        .filter(cards::user_id.eq(user_id))
+        .filter(cards::suspended.eq(false))
+        .filter(cards::due_day.gt(today))
+        .select(diesel::dsl::min(cards::due_day))
+        .get_result::<Option<NaiveDate>>(conn)
+}
