@@ -72,7 +72,12 @@ impl BankSnapshot {
 
     fn load(conn: &mut DbConnection, generation: i64) -> QueryResult<BankSnapshot> {
         let topic_rows = topics::table
-            .select((topics::id, topics::title, topics::parent_id, topics::position))
+            .select((
+                topics::id,
+                topics::title,
+                topics::parent_id,
+                topics::position,
+            ))
             .load::<(String, String, Option<String>, i32)>(conn)?;
         let topic_position: HashMap<String, i32> = topic_rows
             .iter()
@@ -164,9 +169,7 @@ impl BankSnapshot {
                 (topic_rank, position, question)
             })
             .collect();
-        questions.sort_by(|a, b| {
-            (a.0, &a.2.set_slug, a.1).cmp(&(b.0, &b.2.set_slug, b.1))
-        });
+        questions.sort_by(|a, b| (a.0, &a.2.set_slug, a.1).cmp(&(b.0, &b.2.set_slug, b.1)));
         let questions: Vec<CachedQuestion> = questions.into_iter().map(|(_, _, q)| q).collect();
         let by_id = questions
             .iter()

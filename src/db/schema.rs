@@ -139,6 +139,7 @@ diesel::table! {
         after_due_day -> Nullable<Date>,
         undone_at -> Nullable<Timestamp>,
         submission_id -> Nullable<Text>,
+        seq -> BigInt,
         before_lapses -> Integer,
         before_review_count -> Integer,
         before_last_reviewed_at -> Nullable<Timestamp>,

@@ -139,11 +139,7 @@ pub fn build(
         .map(|card| (card.question_id.as_str(), card))
         .collect();
 
-    let reviewed_today = count_u32(
-        todays_grades
-            .iter()
-            .filter(|g| !g.is_redrill && !g.was_new),
-    );
+    let reviewed_today = count_u32(todays_grades.iter().filter(|g| !g.is_redrill && !g.was_new));
     let new_today = count_u32(todays_grades.iter().filter(|g| !g.is_redrill && g.was_new));
 
     let mut due: Vec<(NaiveDate, usize, &str)> = cards

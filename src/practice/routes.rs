@@ -575,9 +575,13 @@ async fn grade_answer(
         .parse::<u8>()
         .ok()
         .and_then(Grade::new)
-        .ok_or_else(|| AppError::BadRequest("Grade the answer with a number from 0 to 5.".into()))?;
+        .ok_or_else(|| {
+            AppError::BadRequest("Grade the answer with a number from 0 to 5.".into())
+        })?;
     let expected_version = fields.get("version").trim().parse::<i32>().map_err(|_| {
-        AppError::BadRequest("This page is missing part of its form. Reload it and try again.".into())
+        AppError::BadRequest(
+            "This page is missing part of its form. Reload it and try again.".into(),
+        )
     })?;
     let (set, id) = path.into_inner();
     let key = format!("{set}/{id}");
@@ -731,7 +735,15 @@ async fn bury(
 ) -> Result<HttpResponse, AppError> {
     let (set, id) = path.into_inner();
     let fields = Fields(form.into_inner());
-    change_card(req, ctx, state, format!("{set}/{id}"), fields, CardAction::Bury).await
+    change_card(
+        req,
+        ctx,
+        state,
+        format!("{set}/{id}"),
+        fields,
+        CardAction::Bury,
+    )
+    .await
 }
 
 #[post("/study/q/{set}/{id}/suspend")]
@@ -744,7 +756,15 @@ async fn suspend(
 ) -> Result<HttpResponse, AppError> {
     let (set, id) = path.into_inner();
     let fields = Fields(form.into_inner());
-    change_card(req, ctx, state, format!("{set}/{id}"), fields, CardAction::Suspend).await
+    change_card(
+        req,
+        ctx,
+        state,
+        format!("{set}/{id}"),
+        fields,
+        CardAction::Suspend,
+    )
+    .await
 }
 
 #[post("/study/q/{set}/{id}/unsuspend")]
@@ -757,7 +777,15 @@ async fn unsuspend(
 ) -> Result<HttpResponse, AppError> {
     let (set, id) = path.into_inner();
     let fields = Fields(form.into_inner());
-    change_card(req, ctx, state, format!("{set}/{id}"), fields, CardAction::Unsuspend).await
+    change_card(
+        req,
+        ctx,
+        state,
+        format!("{set}/{id}"),
+        fields,
+        CardAction::Unsuspend,
+    )
+    .await
 }
 
 #[post("/study/q/{set}/{id}/flag")]

@@ -189,7 +189,7 @@ fn todays_grades(
         .filter(reviews::user_id.eq(user_id))
         .filter(reviews::study_day.eq(today))
         .filter(reviews::undone_at.is_null())
-        .order((reviews::reviewed_at.asc(), reviews::id.asc()))
+        .order(reviews::seq.asc())
         .select((
             reviews::question_id,
             reviews::grade,
@@ -290,9 +290,16 @@ pub fn grade(conn: &mut DbConnection, request: &GradeRequest) -> QueryResult<Gra
         if updated != 1 {
             return Ok(GradeOutcome::Stale);
         }
+        let seq = reviews::table
+            .filter(reviews::user_id.eq(&request.user_id))
+            .select(diesel::dsl::max(reviews::seq))
+            .get_result::<Option<i64>>(conn)?
+            .unwrap_or(0)
+            + 1;
         diesel::insert_into(reviews::table)
             .values((
                 reviews::id.eq(uuid::Uuid::new_v4().to_string()),
+                reviews::seq.eq(seq),
                 reviews::user_id.eq(&request.user_id),
                 reviews::question_id.eq(&request.question_id),
                 reviews::grade.eq(i32::from(request.grade.value())),
@@ -304,8 +311,7 @@ pub fn grade(conn: &mut DbConnection, request: &GradeRequest) -> QueryResult<Gra
                 (
                     reviews::before_repetitions.eq(to_i32(before.sm2.repetitions)),
                     reviews::before_interval_days.eq(to_i32(before.sm2.interval_days)),
-                    reviews::before_easiness_hundredths
-                        .eq(to_i32(before.sm2.easiness_hundredths)),
+                    reviews::before_easiness_hundredths.eq(to_i32(before.sm2.easiness_hundredths)),
                     reviews::before_due_day.eq(before.due_day),
                     reviews::before_lapses.eq(before.lapses),
                     reviews::before_review_count.eq(before.review_count),
@@ -404,7 +410,7 @@ pub fn last_grade(
         .filter(reviews::study_day.eq(today))
         .filter(reviews::source.eq(SOURCE_PRACTICE))
         .filter(reviews::undone_at.is_null())
-        .order((reviews::reviewed_at.desc(), reviews::id.desc()))
+        .order(reviews::seq.desc())
         .select((
             reviews::id,
             reviews::question_id,
@@ -431,7 +437,9 @@ pub fn last_grade(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UndoOutcome {
     /// The card is back as it was before the grade; the question can be graded again.
-    Undone { question_id: String },
+    Undone {
+        question_id: String,
+    },
     NothingToUndo,
     /// The card changed after that grade (e.g. buried), so the grade is left in place.
     CardChanged,
@@ -598,7 +606,7 @@ pub fn history(
     Ok(reviews::table
         .filter(reviews::user_id.eq(user_id))
         .filter(reviews::question_id.eq(question_id))
-        .order((reviews::reviewed_at.desc(), reviews::id.desc()))
+        .order(reviews::seq.desc())
         .select((
             reviews::reviewed_at,
             reviews::study_day,

@@ -306,6 +306,30 @@ impl Visitor {
     }
 }
 
+/// A bank of `count` concept questions per set, written to a temp folder: sets `alpha` (topic
+/// `alpha-basics`, in area `alpha`) and `beta` (area `beta`), questions `q01`, `q02`, … in order.
+pub fn generated_bank(alpha: usize, beta: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("topics.yaml"),
+        "format: 1\ntopics:\n  - id: alpha\n    title: Alpha things\n    children:\n      \
+         - id: alpha-basics\n        title: Alpha basics\n  - id: beta\n    title: Beta things\n",
+    )
+    .unwrap();
+    for (set, topic, count) in [("alpha", "alpha-basics", alpha), ("beta", "beta", beta)] {
+        let mut yaml = format!("format: 1\nset: {set}\ntitle: The {set} set\nquestions:\n");
+        for n in 1..=count {
+            yaml.push_str(&format!(
+                "  - id: q{n:02}\n    topic: {topic}\n    difficulty: junior\n    kind: concept\n    \
+                 prompt: What is {set} widget number {n}?\n    answer: It is the {n}th {set} widget.\n    \
+                 key_points:\n      - widget {n} exists\n      - it belongs to {set}\n"
+            ));
+        }
+        std::fs::write(dir.path().join(format!("{set}.yaml")), yaml).unwrap();
+    }
+    dir
+}
+
 /// The value of a hidden form field in a page.
 pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
@@ -318,8 +342,45 @@ pub fn location(response: &reqwest::blocking::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// A clock the test moves by hand.
+pub struct TestClock(std::sync::Mutex<chrono::DateTime<chrono::Utc>>);
+
+impl TestClock {
+    pub fn at(rfc3339: &str) -> Arc<TestClock> {
+        let start = chrono::DateTime::parse_from_rfc3339(rfc3339)
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        Arc::new(TestClock(std::sync::Mutex::new(start)))
+    }
+
+    pub fn set(&self, rfc3339: &str) {
+        *self.0.lock().unwrap() = chrono::DateTime::parse_from_rfc3339(rfc3339)
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl rehearse::web::Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
 /// Starts the real server (migrations, first-start import of `questions`) on port 0.
 pub fn spawn_app(test_db: TestDb, questions: &Path) -> TestApp {
+    spawn_app_with_clock(test_db, questions, Arc::new(rehearse::web::SystemClock))
+}
+
+/// [`spawn_app`] with the server's "now" taken from `clock`.
+pub fn spawn_app_with_clock(
+    test_db: TestDb,
+    questions: &Path,
+    clock: Arc<dyn rehearse::web::Clock>,
+) -> TestApp {
     let args = rehearse::config::ServeArgs {
         bind: "127.0.0.1:0".parse().unwrap(),
         questions: questions.to_path_buf(),
@@ -331,9 +392,7 @@ pub fn spawn_app(test_db: TestDb, questions: &Path) -> TestApp {
     std::thread::spawn(move || {
         let system = actix_web::rt::System::new();
         system.block_on(async move {
-            let app =
-                rehearse::web::Application::build(url, args, Arc::new(rehearse::web::SystemClock))
-                    .await;
+            let app = rehearse::web::Application::build(url, args, clock).await;
             match app {
                 Ok(app) => {
                     tx.send(Ok((app.port, app.state.db.clone()))).unwrap();

@@ -9,5 +9,6 @@ mod bank_lint;
 mod browse;
 mod fixtures;
 mod import;
+mod practice;
 mod settings;
 mod web;

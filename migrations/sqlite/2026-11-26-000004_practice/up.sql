@@ -2,11 +2,14 @@
 -- review (a double-submitted form counts once), flagged questions, and a counter that tells
 -- every instance when the bank changed (so in-memory copies of it are refreshed).
 ALTER TABLE reviews ADD COLUMN submission_id TEXT;
+-- The order of a user's grades (timestamps can tie), for undo and the same-day re-drill.
+ALTER TABLE reviews ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE reviews ADD COLUMN before_lapses INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE reviews ADD COLUMN before_review_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE reviews ADD COLUMN before_last_reviewed_at TIMESTAMP;
 CREATE UNIQUE INDEX reviews_by_submission ON reviews (user_id, submission_id);
-CREATE INDEX reviews_by_user_day ON reviews (user_id, study_day);
+CREATE INDEX reviews_by_user_day ON reviews (user_id, study_day, seq);
+CREATE INDEX reviews_by_user_seq ON reviews (user_id, seq);
 
 CREATE TABLE flags (
     id TEXT PRIMARY KEY NOT NULL,
