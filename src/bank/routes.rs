@@ -1,5 +1,6 @@
 //! Bank pages: the home page listing the question sets.
 
+use super::cache::CachedQuestion;
 use super::queries::{self, SetSummary};
 use crate::web::AppState;
 use crate::web::auth::PageContext;
@@ -133,14 +134,73 @@ async fn browse(
     Ok(ctx.html(StatusCode::OK, body))
 }
 
+/// One line of "your history" on a question page.
+struct HistoryLine {
+    when: String,
+    grade: i32,
+    grade_word: &'static str,
+    note: String,
+    undone: bool,
+}
+
+/// A signed-in user's standing with one question.
+struct YourProgress {
+    history: Vec<HistoryLine>,
+    next_due: String,
+    suspended: bool,
+}
+
 #[derive(Template)]
 #[template(path = "bank/question.html")]
-struct QuestionPage {
+struct QuestionPage<'a> {
     nav: Nav,
-    question: queries::QuestionDetail,
-    prompt: crate::bank::render::SanitizedHtml,
-    answer: crate::bank::render::SanitizedHtml,
+    csrf: String,
+    question: &'a CachedQuestion,
+    follow_ups: Vec<(String, String)>,
     time_limit: String,
+    progress: Option<YourProgress>,
+    /// `?topic=…` for "study this topic now".
+    topic_query: String,
+    area_title: String,
+}
+
+fn your_progress(
+    conn: &mut crate::db::DbConnection,
+    user_id: &str,
+    question_id: &str,
+) -> Result<YourProgress, AppError> {
+    use crate::practice::service;
+    let card = service::card_state(conn, user_id, question_id)?;
+    let history = service::history(conn, user_id, question_id)?
+        .into_iter()
+        .map(|entry| HistoryLine {
+            when: entry.reviewed_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            grade: entry.grade,
+            grade_word: u8::try_from(entry.grade)
+                .ok()
+                .and_then(crate::sm2::Grade::new)
+                .map(crate::sm2::Grade::label)
+                .unwrap_or("?"),
+            note: match (entry.source.as_str(), entry.is_redrill) {
+                (_, true) => "same-day re-drill".into(),
+                ("interview", false) => {
+                    format!("mock interview; next in {} d", entry.interval_days)
+                }
+                _ => format!("next in {} d", entry.interval_days),
+            },
+            undone: entry.undone,
+        })
+        .collect();
+    let next_due = match (card.suspended, card.due_day) {
+        (true, _) => "suspended: it stays out of your queue".to_owned(),
+        (false, Some(day)) => format!("next review on {}", day.format("%a %-d %b %Y")),
+        (false, None) => "not studied yet".to_owned(),
+    };
+    Ok(YourProgress {
+        history,
+        next_due,
+        suspended: card.suspended,
+    })
 }
 
 #[get("/questions/{set}/{id}")]
@@ -151,28 +211,48 @@ async fn question(
 ) -> Result<HttpResponse, AppError> {
     let (set, id) = path.into_inner();
     let key = format!("{set}/{id}");
-    let question = state
-        .read(move |conn| Ok(queries::question_detail(conn, &key)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let secs = question.time_limit_secs;
-    let time_limit = if secs % 60 == 0 {
-        format!("{} min", secs / 60)
-    } else {
-        format!("{} min {} s", secs / 60, secs % 60)
-    };
-    let body = QuestionPage {
-        nav: ctx.nav(),
-        prompt: crate::bank::render::SanitizedHtml::from_trusted_storage(
-            question.prompt_html.clone(),
-        ),
-        answer: crate::bank::render::SanitizedHtml::from_trusted_storage(
-            question.answer_html.clone(),
-        ),
-        question,
-        time_limit,
-    }
-    .render()?;
+    let cache = std::sync::Arc::clone(&state.bank);
+    let user_id = ctx.user.as_ref().map(|u| u.user_id.clone());
+    let nav = ctx.nav();
+    let csrf = ctx.csrf.clone();
+    let body = state
+        .read(move |conn| {
+            let bank = cache.snapshot(conn)?;
+            let question = bank.by_key(&key).ok_or(AppError::NotFound)?;
+            let progress = match user_id {
+                Some(user_id) => Some(your_progress(conn, &user_id, &question.id)?),
+                None => None,
+            };
+            let secs = question.time_limit_secs;
+            let time_limit = if secs % 60 == 0 {
+                format!("{} min", secs / 60)
+            } else {
+                format!("{} min {} s", secs / 60, secs % 60)
+            };
+            let page = QuestionPage {
+                nav,
+                csrf,
+                follow_ups: question
+                    .follow_up_keys
+                    .iter()
+                    .filter_map(|k| bank.by_key(k))
+                    .map(|q| (q.key.clone(), q.summary.clone()))
+                    .collect(),
+                time_limit,
+                progress,
+                topic_query: format!(
+                    "?{}",
+                    serde_urlencoded::to_string([("topic", &question.area_id)]).unwrap_or_default()
+                ),
+                area_title: bank
+                    .topic_title(&question.area_id)
+                    .unwrap_or_default()
+                    .to_owned(),
+                question,
+            };
+            Ok(page.render()?)
+        })
+        .await?;
     Ok(ctx.html(StatusCode::OK, body))
 }
 

@@ -40,7 +40,12 @@ fn a_question_page_shows_the_rendered_prompt_answer_and_follow_ups(test_db: Test
     let response = app.get("/questions/event-loop/immediate-vs-timeout");
     assert_eq!(response.status(), 200);
     let page = response.text().unwrap();
-    assert!(page.contains("<title>event-loop/immediate-vs-timeout · Rehearse</title>"));
+    assert!(
+        page.contains(
+            "<title>event-loop/immediate-vs-timeout: What does this print? · Rehearse</title>"
+        ),
+        "{page}"
+    );
     assert!(page.contains("class=\"hl-"), "code is highlighted: {page}");
     assert!(
         page.contains("<summary>Show answer</summary>"),

@@ -456,6 +456,30 @@ fn revealing_without_javascript_shows_the_typed_answer_beside_the_model_answer(t
     assert!(!revealed.contains("id=\"reveal-form\""));
 }
 
+fn a_question_page_shows_your_history_and_next_review(test_db: TestDb) {
+    let s = study(test_db, 2, 0, "2026-03-02T12:00:00Z");
+    let page = s.app.get("/questions/alpha/q01").text().unwrap();
+    assert!(page.contains("not studied yet"), "{page}");
+    assert!(page.contains("href=\"/study?topic=alpha\">Study Alpha things now"));
+    grade(&s.app, "alpha/q01", 5);
+    post_simple(&s.app, "/study/undo");
+    grade(&s.app, "alpha/q01", 3);
+    let page = s.app.get("/questions/alpha/q01").text().unwrap();
+    assert!(page.contains("next review on Tue 3 Mar 2026"), "{page}");
+    let newest = page.find("3 (hard)").unwrap();
+    let undone = page.find("5 (perfect)").unwrap();
+    assert!(newest < undone, "newest first");
+    assert!(page.contains("<tr class=\"undone\">"));
+    // Anonymous visitors see the question and an invitation instead.
+    let page = s
+        .app
+        .new_visitor()
+        .get("/questions/alpha/q01")
+        .text()
+        .unwrap();
+    assert!(page.contains("to practise this question and see your history"));
+}
+
 /// A deterministic stream of grades, mostly passing, some failing.
 fn grade_stream(seed: u64) -> impl FnMut() -> u8 {
     let mut state = seed;
@@ -532,4 +556,5 @@ db_tests!(
     grading_is_refused_without_a_valid_form,
     revealing_without_javascript_shows_the_typed_answer_beside_the_model_answer,
     thirty_days_of_reviews_match_the_pure_scheduler,
+    a_question_page_shows_your_history_and_next_review,
 );
