@@ -1,6 +1,6 @@
 //! Browsing the bank: filters, the question page with its answer, and missing questions.
 
-use crate::helpers::{TestDb, db_tests, fixture, spawn_app};
+use crate::helpers::{TestDb, copy_dir, db_tests, fixture, rehearse, spawn_app};
 
 fn every_question_is_listed_and_filters_narrow_the_list(test_db: TestDb) {
     let app = spawn_app(test_db, &fixture("valid"));
@@ -69,7 +69,35 @@ fn a_missing_question_is_a_404(test_db: TestDb) {
     assert_eq!(app.get("/questions/event-loop/nope").status(), 404);
 }
 
+fn a_running_server_shows_what_the_cli_just_imported(test_db: TestDb) {
+    let bank = copy_dir(&fixture("valid"));
+    let app = spawn_app(test_db, bank.path());
+    let path = "/questions/streams/backpressure";
+    assert!(!app.get(path).text().unwrap().contains("freshly rewritten"));
+    let file = bank.path().join("streams.yaml");
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    let changed = yaml.replace(
+        "answer: A slow consumer",
+        "answer: A freshly rewritten answer. A slow consumer",
+    );
+    assert_ne!(yaml, changed);
+    std::fs::write(&file, changed).unwrap();
+    let output = rehearse(
+        None,
+        &[
+            "--database",
+            &app.database_url,
+            "import",
+            bank.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let page = app.get(path).text().unwrap();
+    assert!(page.contains("A freshly rewritten answer."), "{page}");
+}
+
 db_tests!(
+    a_running_server_shows_what_the_cli_just_imported,
     every_question_is_listed_and_filters_narrow_the_list,
     a_question_page_shows_the_rendered_prompt_answer_and_follow_ups,
     a_missing_question_is_a_404,
