@@ -6,6 +6,7 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd, html};
 use std::sync::LazyLock;
+use syntect::highlighting::{Color, Theme, ThemeSet};
 use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
@@ -152,21 +153,98 @@ fn escape_attr(text: &str) -> String {
         .collect()
 }
 
-/// The stylesheet for highlighted code: a light theme, and a dark one under
-/// `prefers-color-scheme: dark`.
+/// Where code blocks sit: `--panel` in `web/assets/app.css`, light and dark (keep in step).
+const LIGHT_PANEL: Color = Color {
+    r: 0xff,
+    g: 0xff,
+    b: 0xff,
+    a: 0xff,
+};
+const DARK_PANEL: Color = Color {
+    r: 0x16,
+    g: 0x1b,
+    b: 0x22,
+    a: 0xff,
+};
+
+/// WCAG AA asks 4.5:1 for normal text; a little more absorbs rounding in the browser.
+const MIN_CONTRAST: f64 = 4.6;
+
+/// The stylesheet for highlighted code: a light theme under `prefers-color-scheme: light` and
+/// a dark one under `dark` (scoped both ways, so no light colour leaks into dark mode), each
+/// with its colours nudged until they read at WCAG AA contrast on the code background.
 pub fn highlight_css() -> String {
-    let themes = syntect::highlighting::ThemeSet::load_defaults();
-    let light = themes
-        .themes
-        .get("InspiredGitHub")
-        .and_then(|t| css_for_theme_with_class_style(t, CLASS_STYLE).ok())
+    let light = readable_theme("InspiredGitHub", LIGHT_PANEL)
+        .and_then(|t| css_for_theme_with_class_style(&t, CLASS_STYLE).ok())
         .unwrap_or_default();
-    let dark = themes
-        .themes
-        .get("base16-ocean.dark")
-        .and_then(|t| css_for_theme_with_class_style(t, CLASS_STYLE).ok())
+    let dark = readable_theme("base16-ocean.dark", DARK_PANEL)
+        .and_then(|t| css_for_theme_with_class_style(&t, CLASS_STYLE).ok())
         .unwrap_or_default();
-    format!("{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n")
+    format!(
+        "@media (prefers-color-scheme: light) {{\n{light}\n}}\n\
+         @media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+    )
+}
+
+/// A bundled theme whose text colours all reach [`MIN_CONTRAST`] on `panel` (or on the
+/// scope's own background, where it has one).
+fn readable_theme(name: &str, panel: Color) -> Option<Theme> {
+    let mut theme = ThemeSet::load_defaults().themes.remove(name)?;
+    if let Some(fg) = theme.settings.foreground.as_mut() {
+        *fg = readable(*fg, panel);
+    }
+    for item in &mut theme.scopes {
+        let background = item.style.background.unwrap_or(panel);
+        if let Some(fg) = item.style.foreground.as_mut() {
+            *fg = readable(*fg, background);
+        }
+    }
+    Some(theme)
+}
+
+/// `fg` if it reads on `bg`, else `fg` mixed toward black or white (whichever stands out more
+/// on `bg`) in small steps until it does: the hue stays recognisable.
+fn readable(fg: Color, bg: Color) -> Color {
+    let black = Color::BLACK;
+    let white = Color::WHITE;
+    let target = if contrast(black, bg) > contrast(white, bg) {
+        black
+    } else {
+        white
+    };
+    let mix = |from: u8, to: u8, t: f64| -> u8 {
+        (f64::from(from) + (f64::from(to) - f64::from(from)) * t).round() as u8
+    };
+    for step in 0..=20 {
+        let t = f64::from(step) / 20.0;
+        let mixed = Color {
+            r: mix(fg.r, target.r, t),
+            g: mix(fg.g, target.g, t),
+            b: mix(fg.b, target.b, t),
+            a: 0xff,
+        };
+        if contrast(mixed, bg) >= MIN_CONTRAST {
+            return if step == 0 { fg } else { mixed };
+        }
+    }
+    target
+}
+
+/// WCAG 2 contrast ratio between two opaque colours.
+fn contrast(a: Color, b: Color) -> f64 {
+    fn luminance(c: Color) -> f64 {
+        let channel = |v: u8| {
+            let s = f64::from(v) / 255.0;
+            if s <= 0.04045 {
+                s / 12.92
+            } else {
+                ((s + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
+    }
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
 
 #[cfg(test)]
@@ -205,6 +283,39 @@ mod tests {
         let html =
             markdown_to_html("before \u{E000}0\u{E000} after\n\n```js\nx\n```\n").into_string();
         assert_eq!(html.matches("<pre").count(), 1, "{html}");
+    }
+
+    #[test]
+    fn every_highlight_colour_reads_at_wcag_aa_on_the_code_background() {
+        for (name, panel) in [
+            ("InspiredGitHub", LIGHT_PANEL),
+            ("base16-ocean.dark", DARK_PANEL),
+        ] {
+            let theme = readable_theme(name, panel).unwrap();
+            for item in &theme.scopes {
+                if let Some(fg) = item.style.foreground {
+                    let bg = item.style.background.unwrap_or(panel);
+                    assert!(contrast(fg, bg) >= 4.5, "{name}: {fg:?} on {bg:?}");
+                }
+            }
+        }
+        // Colours that already read are kept as they are.
+        let dark_grey = Color {
+            r: 0x32,
+            g: 0x32,
+            b: 0x32,
+            a: 0xff,
+        };
+        assert_eq!(readable(dark_grey, LIGHT_PANEL), dark_grey);
+    }
+
+    #[test]
+    fn light_highlight_colours_never_apply_in_dark_mode() {
+        let css = highlight_css();
+        let dark = css.find("@media (prefers-color-scheme: dark)").unwrap();
+        assert!(css.starts_with("@media (prefers-color-scheme: light)"));
+        assert!(css[..dark].contains("theme \"GitHub\""), "{css}");
+        assert!(css[dark..].contains("Base16 Ocean Dark"), "{css}");
     }
 
     #[test]

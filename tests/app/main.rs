@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod bank_lint;
 mod browse;
+mod browser;
 mod fixtures;
 mod import;
 mod practice;
