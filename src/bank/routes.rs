@@ -14,16 +14,35 @@ use askama::Template;
 #[template(path = "bank/home.html")]
 struct HomePage {
     nav: Nav,
+    /// Today's study, for a signed-in visitor.
+    counts: Option<crate::practice::routes::Counts>,
     sets: Vec<SetSummary>,
     total_questions: i64,
 }
 
 #[get("/")]
 async fn home(ctx: PageContext, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let sets = state.read(|conn| Ok(queries::set_summaries(conn)?)).await?;
+    let user_id = ctx.user.as_ref().map(|u| u.user_id.clone());
+    let cache = std::sync::Arc::clone(&state.bank);
+    let now = state.clock.now();
+    let (sets, counts) = state
+        .read(move |conn| {
+            let counts = match user_id {
+                Some(user_id) => {
+                    let bank = cache.snapshot(conn)?;
+                    Some(crate::practice::routes::today_counts(
+                        conn, &bank, &user_id, now,
+                    )?)
+                }
+                None => None,
+            };
+            Ok((queries::set_summaries(conn)?, counts))
+        })
+        .await?;
     let total_questions = sets.iter().map(|s| s.questions).sum();
     let body = HomePage {
         nav: ctx.nav(),
+        counts,
         sets,
         total_questions,
     }

@@ -110,6 +110,18 @@ impl From<&Queue> for Counts {
     }
 }
 
+/// Today's counts for a user (the home page shows them).
+pub fn today_counts(
+    conn: &mut crate::db::DbConnection,
+    bank: &BankSnapshot,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Counts, AppError> {
+    let day = today_for(load_settings(conn, user_id)?, now);
+    let queue = service::load_queue(conn, bank, &day.settings, user_id, day.today, None)?;
+    Ok(Counts::from(&queue))
+}
+
 /// `?topic=…` for links that keep studying the same topic, or "".
 fn topic_query(topic: &Option<String>) -> String {
     match topic {
