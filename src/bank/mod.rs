@@ -7,6 +7,7 @@ pub mod model;
 pub mod queries;
 pub mod render;
 pub mod routes;
+pub mod search;
 pub mod stats;
 pub mod validate;
 pub mod yaml;
