@@ -8,6 +8,7 @@ pub mod model;
 pub mod queries;
 pub mod render;
 pub mod routes;
+pub mod search;
 pub mod stats;
 pub mod validate;
 pub mod yaml;

@@ -1,0 +1,1437 @@
+//! Full-text search over the question bank, in memory.
+//!
+//! Questions change only on import, so the app builds a [`SearchIndex`] from the questions it
+//! already holds and answers every search from it: one code path for SQLite and PostgreSQL
+//! instead of FTS5 and tsvector. Everything here is pure (no I/O, no database).
+//!
+//! # Tokens
+//! A token is a run of alphanumeric characters (Unicode's definition), lowercased character by
+//! character. Everything else separates tokens, which drops Markdown marks (`` ` ``, `*`, `#`)
+//! and splits `process.nextTick` into `process` and `nexttick`. camelCase is not split:
+//! `nextTick` is the one token `nexttick`.
+//!
+//! # Queries
+//! - Every word must be in the document (AND).
+//! - The last word also matches as a prefix, so results follow the user's typing (`even` finds
+//!   `event`); earlier words, and a last word of a single character, match whole tokens only.
+//! - Words in double quotes (`"event loop"`) must appear adjacent and in that order within one
+//!   field. A word with punctuation inside (`process.nextTick`, `node:fs`) is such a phrase too.
+//! - A query without any token (empty, whitespace, punctuation, emoji) finds nothing: the caller
+//!   shows the unfiltered list instead.
+//!
+//! # Ranking
+//! A word scores by where it occurs: in the title, tags or prompt (what the question is about)
+//! far more than in the answer, and more occurrences score more, up to a cap per field class so
+//! that a long answer repeating a word cannot outrank a prompt that names it. A document's score
+//! is the sum over the query's words and phrases; equal scores keep the build order.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::ops::Range;
+
+/// One question as the index sees it. The texts are Markdown; the index only reads them.
+#[derive(Clone, Copy, Debug)]
+pub struct SearchDoc<'a> {
+    /// Returned in [`SearchHit::id`].
+    pub id: &'a str,
+    pub prompt: &'a str,
+    pub answer: &'a str,
+    pub tags: &'a [String],
+    /// Whatever names the question's place, e.g. the set title and the topic title.
+    pub title: &'a str,
+}
+
+/// One search result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchHit {
+    /// The [`SearchDoc::id`] of the matching document.
+    pub id: String,
+    /// The document's place (from 0) in the sequence given to [`SearchIndex::build`], for a
+    /// caller that keeps its rows in a `Vec` in that same order.
+    pub build_order: usize,
+    /// Higher is better; only meaningful to compare hits of the same query.
+    pub score: u32,
+}
+
+/// A word found in the title, tags or prompt: these say what the question is about.
+const STRONG_WEIGHT: u32 = 10;
+/// Occurrences in the title, tags or prompt beyond this many add nothing.
+const STRONG_CAP: u32 = 3;
+/// A word found in the answer: relevant, but maybe only in passing.
+const WEAK_WEIGHT: u32 = 2;
+/// Occurrences in the answer beyond this many add nothing, so a long answer cannot dominate.
+const WEAK_CAP: u32 = 4;
+/// Lifts a document containing the typed word itself above one with only longer words that
+/// start with it (`event` over `events` when the user typed `event`).
+const EXACT_BONUS: u32 = 1;
+
+// An answer that repeats a word can never outrank a prompt that names it once.
+const _: () = assert!(WEAK_WEIGHT * WEAK_CAP + EXACT_BONUS < STRONG_WEIGHT);
+
+/// The score of a word (or phrase) that occurs `strong` times in the title, tags or prompt and
+/// `weak` times in the answer.
+fn occurrence_score(strong: u32, weak: u32) -> u32 {
+    STRONG_WEIGHT * strong.min(STRONG_CAP) + WEAK_WEIGHT * weak.min(WEAK_CAP)
+}
+
+/// One term's occurrences in one document.
+#[derive(Clone, Copy, Debug)]
+struct Posting {
+    doc: u32,
+    /// Occurrences in the title, tags or prompt.
+    strong: u32,
+    /// Occurrences in the answer.
+    weak: u32,
+    /// Where this posting's `strong + weak` positions start in [`SearchIndex::positions`].
+    positions_start: u32,
+}
+
+/// An immutable inverted index over a set of [`SearchDoc`]s.
+///
+/// Each distinct token is a term with a list of postings (the documents containing it, in build
+/// order) and, for phrase queries, the positions of its occurrences in each of them. A document's
+/// fields share one run of positions, title first, then each tag, the prompt and the answer, with
+/// one unused position between fields so that a phrase can never span two of them.
+#[derive(Clone, Default)]
+pub struct SearchIndex {
+    /// The distinct tokens, sorted, so that the terms sharing a prefix form one contiguous run.
+    /// A term's id is its place here.
+    terms: Vec<Box<str>>,
+    /// Term `t`'s postings are `postings[posting_starts[t]..posting_starts[t + 1]]`.
+    posting_starts: Vec<usize>,
+    postings: Vec<Posting>,
+    /// The token positions of every posting, ascending within a posting.
+    positions: Vec<u32>,
+    /// Each document's id, in build order.
+    ids: Vec<Box<str>>,
+    /// Each document's first answer position: smaller positions are in the title, tags or prompt.
+    answer_starts: Vec<u32>,
+}
+
+impl fmt::Debug for SearchIndex {
+    /// A summary: the index itself can be megabytes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("documents", &self.ids.len())
+            .field("terms", &self.terms.len())
+            .field("postings", &self.postings.len())
+            .field("positions", &self.positions.len())
+            .finish()
+    }
+}
+
+/// Calls `on_token` with each token of `text`, lowercased, and the index (in chars, not bytes)
+/// of its first character.
+fn for_each_token(text: &str, mut on_token: impl FnMut(usize, &str)) {
+    let mut token = String::new();
+    let mut token_start = 0;
+    for (char_index, c) in text.chars().enumerate() {
+        if c.is_alphanumeric() {
+            if token.is_empty() {
+                token_start = char_index;
+            }
+            if c.is_ascii() {
+                token.push(c.to_ascii_lowercase());
+            } else {
+                token.extend(c.to_lowercase());
+            }
+        } else if !token.is_empty() {
+            on_token(token_start, &token);
+            token.clear();
+        }
+    }
+    if !token.is_empty() {
+        on_token(token_start, &token);
+    }
+}
+
+/// The tokens of `text`, in order.
+fn tokens_of(text: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for_each_token(text, |_, token| tokens.push(token.to_owned()));
+    tokens
+}
+
+/// Converts a count that fits in practice (documents, positions); saturates rather than panic.
+fn saturating_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Collects documents one at a time; [`IndexBuilder::finish`] sorts the vocabulary.
+#[derive(Default)]
+struct IndexBuilder {
+    term_ids: HashMap<Box<str>, usize>,
+    /// In first-seen order; `finish` sorts them.
+    terms: Vec<Box<str>>,
+    /// Per term, its postings with `positions_start` relative to the same term's `term_positions`.
+    term_postings: Vec<Vec<Posting>>,
+    term_positions: Vec<Vec<u32>>,
+    ids: Vec<Box<str>>,
+    answer_starts: Vec<u32>,
+    /// (term, position) of every token of the document being added; kept to reuse its memory.
+    occurrences: Vec<(usize, u32)>,
+}
+
+impl IndexBuilder {
+    fn add(&mut self, doc: SearchDoc<'_>) {
+        // Document numbers are u32 to keep postings small; four billion questions is not a case.
+        let Ok(doc_number) = u32::try_from(self.ids.len()) else {
+            return;
+        };
+        self.occurrences.clear();
+        let mut position = 0;
+        self.add_field(doc.title, &mut position);
+        for tag in doc.tags {
+            self.add_field(tag, &mut position);
+        }
+        self.add_field(doc.prompt, &mut position);
+        let answer_start = position;
+        self.add_field(doc.answer, &mut position);
+
+        self.occurrences.sort_unstable();
+        for run in self.occurrences.chunk_by(|a, b| a.0 == b.0) {
+            let Some(&(term, _)) = run.first() else {
+                continue;
+            };
+            let (Some(postings), Some(positions)) = (
+                self.term_postings.get_mut(term),
+                self.term_positions.get_mut(term),
+            ) else {
+                continue;
+            };
+            let strong = run.iter().filter(|&&(_, p)| p < answer_start).count();
+            postings.push(Posting {
+                doc: doc_number,
+                strong: saturating_u32(strong),
+                weak: saturating_u32(run.len() - strong),
+                positions_start: saturating_u32(positions.len()),
+            });
+            positions.extend(run.iter().map(|&(_, p)| p));
+        }
+        self.ids.push(doc.id.into());
+        self.answer_starts.push(answer_start);
+    }
+
+    /// Adds one field's tokens from `position` on, then skips a position so that a phrase
+    /// cannot run from this field into the next.
+    fn add_field(&mut self, text: &str, position: &mut u32) {
+        for_each_token(text, |_, token| {
+            let term = match self.term_ids.get(token) {
+                Some(&term) => term,
+                None => {
+                    let term = self.terms.len();
+                    self.term_ids.insert(token.into(), term);
+                    self.terms.push(token.into());
+                    self.term_postings.push(Vec::new());
+                    self.term_positions.push(Vec::new());
+                    term
+                }
+            };
+            self.occurrences.push((term, *position));
+            *position = position.saturating_add(1);
+        });
+        *position = position.saturating_add(1);
+    }
+
+    fn finish(mut self) -> SearchIndex {
+        let mut sorted_terms: Vec<usize> = (0..self.terms.len()).collect();
+        sorted_terms.sort_unstable_by(|&a, &b| self.terms.get(a).cmp(&self.terms.get(b)));
+
+        let mut index = SearchIndex {
+            terms: Vec::with_capacity(self.terms.len()),
+            posting_starts: Vec::with_capacity(self.terms.len() + 1),
+            postings: Vec::with_capacity(self.term_postings.iter().map(Vec::len).sum()),
+            positions: Vec::with_capacity(self.term_positions.iter().map(Vec::len).sum()),
+            ids: self.ids,
+            answer_starts: self.answer_starts,
+        };
+        for term in sorted_terms {
+            let (Some(text), Some(postings), Some(positions)) = (
+                self.terms.get_mut(term),
+                self.term_postings.get_mut(term),
+                self.term_positions.get_mut(term),
+            ) else {
+                continue;
+            };
+            index.terms.push(std::mem::take(text));
+            index.posting_starts.push(index.postings.len());
+            let offset = saturating_u32(index.positions.len());
+            index
+                .postings
+                .extend(postings.iter().map(|posting| Posting {
+                    positions_start: posting.positions_start.saturating_add(offset),
+                    ..*posting
+                }));
+            index.positions.append(positions);
+        }
+        index.posting_starts.push(index.postings.len());
+        index
+    }
+}
+
+/// How a query word matches the index's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Matching {
+    Whole,
+    Prefix,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct QueryWord {
+    text: String,
+    matching: Matching,
+}
+
+/// One condition of a query: a single word, or (two or more words) a phrase whose words must be
+/// adjacent and in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Clause {
+    words: Vec<QueryWord>,
+}
+
+/// Straight and typographic double quotes: phones type the latter.
+fn is_quote(c: char) -> bool {
+    matches!(c, '"' | '“' | '”' | '„')
+}
+
+/// Splits a query into clauses, in the order typed.
+fn parse_query(query: &str) -> Vec<Clause> {
+    let mut clauses = Vec::new();
+    let push = |clauses: &mut Vec<Clause>, text: &str| {
+        let words: Vec<QueryWord> = tokens_of(text)
+            .into_iter()
+            .map(|text| QueryWord {
+                text,
+                matching: Matching::Whole,
+            })
+            .collect();
+        if !words.is_empty() {
+            clauses.push(Clause { words });
+        }
+    };
+    // Segments alternate between outside and inside quotes; with an odd number of quotes the
+    // last segment is an unclosed phrase.
+    let segments: Vec<&str> = query.split(is_quote).collect();
+    let last_segment = segments.len().saturating_sub(1);
+    // Whether the last clause comes from the query's last segment: the text still being typed.
+    let mut last_clause_is_open = false;
+    for (number, segment) in segments.iter().enumerate() {
+        let clauses_before = clauses.len();
+        if number % 2 == 1 {
+            push(&mut clauses, segment);
+        } else {
+            for chunk in segment.split_whitespace() {
+                push(&mut clauses, chunk);
+            }
+        }
+        if clauses.len() > clauses_before {
+            last_clause_is_open = number == last_segment;
+        }
+    }
+    if last_clause_is_open {
+        let last_word = clauses.last_mut().and_then(|c| c.words.last_mut());
+        // One character would match a good part of the vocabulary and tell nothing.
+        if let Some(word) = last_word.filter(|word| word.text.chars().nth(1).is_some()) {
+            word.matching = Matching::Prefix;
+        }
+    }
+    clauses
+}
+
+/// A query word resolved against the vocabulary.
+struct Word {
+    /// The ids of the terms it matches: one for a whole word, all those starting with it for a
+    /// prefix.
+    terms: Range<usize>,
+    /// The term equal to the word itself, if any.
+    exact_term: Option<usize>,
+    /// Whether it counts toward the score: typed on its own, not only inside a phrase (whose
+    /// own score counts its words).
+    scored: bool,
+    /// How many postings its terms have: the work to look at all of them.
+    postings_count: usize,
+}
+
+/// A query resolved against the vocabulary.
+#[derive(Default)]
+struct Plan {
+    /// Each distinct word once, whether typed alone or inside phrases.
+    words: Vec<Word>,
+    /// Each distinct phrase once, as numbers into `words`.
+    phrases: Vec<Vec<usize>>,
+}
+
+/// A document still matching every condition looked at so far, and its score so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Candidate {
+    doc: u32,
+    score: u32,
+}
+
+impl SearchIndex {
+    /// Indexes `docs`; [`SearchHit::build_order`] refers to their order here.
+    pub fn build<'a>(docs: impl IntoIterator<Item = SearchDoc<'a>>) -> SearchIndex {
+        let mut builder = IndexBuilder::default();
+        for doc in docs {
+            builder.add(doc);
+        }
+        builder.finish()
+    }
+
+    /// The number of documents indexed.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The documents matching `query`, best first, at most `limit` of them (see the module
+    /// documentation for the query language and the ranking).
+    pub fn search(&self, query: &str, limit: usize) -> Vec<SearchHit> {
+        if limit == 0 || self.is_empty() {
+            return Vec::new();
+        }
+        let Some(plan) = self.plan(&parse_query(query)) else {
+            return Vec::new();
+        };
+        let mut candidates = self.candidates_with_all_words(&plan.words);
+        for phrase in &plan.phrases {
+            let phrase_words: Vec<&Word> =
+                phrase.iter().filter_map(|&n| plan.words.get(n)).collect();
+            candidates.retain_mut(|candidate| {
+                let (strong, weak) = self.phrase_occurrences(&phrase_words, candidate.doc);
+                // A phrase counts as much as its words would on their own.
+                let score = occurrence_score(strong, weak)
+                    .saturating_mul(saturating_u32(phrase_words.len()));
+                candidate.score = candidate.score.saturating_add(score);
+                strong > 0 || weak > 0
+            });
+        }
+        self.best(candidates, limit)
+    }
+
+    /// Resolves every word of the query once; `None` if one of them is in no document, since
+    /// then nothing can match all of them.
+    fn plan(&self, clauses: &[Clause]) -> Option<Plan> {
+        let mut plan = Plan::default();
+        let mut word_numbers: HashMap<(&str, Matching), usize> = HashMap::new();
+        let mut seen_phrases: HashSet<Vec<usize>> = HashSet::new();
+        for clause in clauses {
+            let mut phrase = Vec::with_capacity(clause.words.len());
+            for query_word in &clause.words {
+                let key = (query_word.text.as_str(), query_word.matching);
+                let number = match word_numbers.get(&key) {
+                    Some(&number) => number,
+                    None => {
+                        let word = self.resolve(&query_word.text, query_word.matching);
+                        if word.terms.is_empty() {
+                            return None;
+                        }
+                        plan.words.push(word);
+                        let number = plan.words.len() - 1;
+                        word_numbers.insert(key, number);
+                        number
+                    }
+                };
+                phrase.push(number);
+            }
+            if let [single] = phrase.as_slice() {
+                if let Some(word) = plan.words.get_mut(*single) {
+                    word.scored = true;
+                }
+            } else if seen_phrases.insert(phrase.clone()) {
+                plan.phrases.push(phrase);
+            }
+        }
+        Some(plan)
+    }
+
+    /// The documents containing every one of `words` (whether or not in phrases), scored by
+    /// those that count. Starts from the rarest word, so that each further word has only a few
+    /// candidates to look for.
+    fn candidates_with_all_words(&self, words: &[Word]) -> Vec<Candidate> {
+        let mut by_cost: Vec<&Word> = words.iter().collect();
+        by_cost.sort_by_key(|word| word.postings_count);
+        let Some((rarest, others)) = by_cost.split_first() else {
+            // No token in the query at all.
+            return Vec::new();
+        };
+        let mut candidates = self.candidates_for(rarest);
+        for word in others {
+            if candidates.is_empty() {
+                break;
+            }
+            let found = if self.probing_is_cheaper(candidates.len(), word) {
+                self.find_by_probing(&candidates, word)
+            } else {
+                self.find_by_union(&candidates, word)
+            };
+            candidates = candidates
+                .iter()
+                .zip(found)
+                .filter(|&(_, score)| score > 0)
+                .map(|(candidate, score)| Candidate {
+                    doc: candidate.doc,
+                    score: candidate
+                        .score
+                        .saturating_add(if word.scored { score } else { 0 }),
+                })
+                .collect();
+        }
+        candidates
+    }
+
+    /// The best `limit` candidates as hits, best first, equal scores in build order.
+    fn best(&self, mut candidates: Vec<Candidate>, limit: usize) -> Vec<SearchHit> {
+        let best_first =
+            |a: &Candidate, b: &Candidate| b.score.cmp(&a.score).then(a.doc.cmp(&b.doc));
+        if limit == 0 {
+            return Vec::new();
+        }
+        if candidates.len() > limit {
+            // Only the best `limit` need sorting.
+            candidates.select_nth_unstable_by(limit - 1, best_first);
+            candidates.truncate(limit);
+        }
+        candidates.sort_unstable_by(best_first);
+        candidates
+            .into_iter()
+            .map(|candidate| {
+                let build_order = candidate.doc as usize;
+                SearchHit {
+                    id: self
+                        .ids
+                        .get(build_order)
+                        .map(|id| id.to_string())
+                        .unwrap_or_default(),
+                    build_order,
+                    score: candidate.score,
+                }
+            })
+            .collect()
+    }
+
+    fn resolve(&self, text: &str, matching: Matching) -> Word {
+        let first = self.terms.partition_point(|term| term.as_ref() < text);
+        let exact_term = self
+            .terms
+            .get(first)
+            .is_some_and(|term| term.as_ref() == text)
+            .then_some(first);
+        let terms = match matching {
+            Matching::Whole => first..exact_term.map_or(first, |term| term + 1),
+            Matching::Prefix => {
+                let rest = self.terms.get(first..).unwrap_or_default();
+                first..first + rest.partition_point(|term| term.starts_with(text))
+            }
+        };
+        let postings_count = self.posting_starts.get(terms.end).copied().unwrap_or(0)
+            - self.posting_starts.get(terms.start).copied().unwrap_or(0);
+        Word {
+            terms,
+            exact_term,
+            scored: false,
+            postings_count,
+        }
+    }
+
+    fn term_postings(&self, term: usize) -> &[Posting] {
+        let start = self.posting_starts.get(term).copied().unwrap_or(0);
+        let end = self.posting_starts.get(term + 1).copied().unwrap_or(start);
+        self.postings.get(start..end).unwrap_or_default()
+    }
+
+    fn posting_positions(&self, posting: &Posting) -> &[u32] {
+        let start = posting.positions_start as usize;
+        let count = posting.strong as usize + posting.weak as usize;
+        self.positions
+            .get(start..start.saturating_add(count))
+            .unwrap_or_default()
+    }
+
+    /// `term`'s posting for `doc`, if `doc` contains it.
+    fn posting_in(&self, term: usize, doc: u32) -> Option<&Posting> {
+        let postings = self.term_postings(term);
+        let found = postings.binary_search_by_key(&doc, |p| p.doc).ok()?;
+        postings.get(found)
+    }
+
+    /// What `word` adds to the score of a document through `term`'s `posting`; never 0.
+    fn word_score(word: &Word, term: usize, posting: &Posting) -> u32 {
+        let bonus = if word.exact_term == Some(term) {
+            EXACT_BONUS
+        } else {
+            0
+        };
+        occurrence_score(posting.strong, posting.weak) + bonus
+    }
+
+    /// The documents containing `word`, in build order, scored by it if it counts.
+    fn candidates_for(&self, word: &Word) -> Vec<Candidate> {
+        let keep_score = |score| if word.scored { score } else { 0 };
+        if word.terms.len() == 1 {
+            let term = word.terms.start;
+            return self
+                .term_postings(term)
+                .iter()
+                .map(|posting| Candidate {
+                    doc: posting.doc,
+                    score: keep_score(Self::word_score(word, term, posting)),
+                })
+                .collect();
+        }
+        self.best_scores_by_doc(word)
+            .into_iter()
+            .enumerate()
+            .filter(|&(_, score)| score > 0)
+            .map(|(doc, score)| Candidate {
+                doc: saturating_u32(doc),
+                score: keep_score(score),
+            })
+            .collect()
+    }
+
+    /// For every document, the best score of any of `word`'s terms in it (0: none of them).
+    /// A document containing `events` and `eventemitter` scores by the better of the two rather
+    /// than their sum, so that a prefix matching many words does not inflate the score.
+    fn best_scores_by_doc(&self, word: &Word) -> Vec<u32> {
+        let mut best = vec![0; self.len()];
+        for term in word.terms.clone() {
+            for posting in self.term_postings(term) {
+                if let Some(slot) = best.get_mut(posting.doc as usize) {
+                    *slot = (*slot).max(Self::word_score(word, term, posting));
+                }
+            }
+        }
+        best
+    }
+
+    /// Whether looking each candidate up in each of `word`'s postings lists costs less than
+    /// reading all those lists.
+    fn probing_is_cheaper(&self, candidates: usize, word: &Word) -> bool {
+        word.terms.len() == 1
+            || candidates.saturating_mul(word.terms.len())
+                < word.postings_count.saturating_add(self.len())
+    }
+
+    /// For each candidate, `word`'s best score in it (0: absent), by stepping through the
+    /// candidates and each term's postings together: both are in document order.
+    fn find_by_probing(&self, candidates: &[Candidate], word: &Word) -> Vec<u32> {
+        let mut found = vec![0; candidates.len()];
+        for term in word.terms.clone() {
+            let mut rest = self.term_postings(term);
+            for (candidate, best) in candidates.iter().zip(found.iter_mut()) {
+                rest = skip_to(rest, candidate.doc);
+                if let Some(posting) = rest.first().filter(|p| p.doc == candidate.doc) {
+                    *best = (*best).max(Self::word_score(word, term, posting));
+                }
+            }
+        }
+        found
+    }
+
+    /// The same as [`Self::find_by_probing`], by reading all of `word`'s postings once: cheaper
+    /// for a short prefix matching many terms.
+    fn find_by_union(&self, candidates: &[Candidate], word: &Word) -> Vec<u32> {
+        let best = self.best_scores_by_doc(word);
+        candidates
+            .iter()
+            .map(|candidate| best.get(candidate.doc as usize).copied().unwrap_or(0))
+            .collect()
+    }
+
+    /// How often the phrase `words` occurs in `doc`, in the title, tags or prompt and in the
+    /// answer.
+    fn phrase_occurrences(&self, words: &[&Word], doc: u32) -> (u32, u32) {
+        // Per word, the positions of each of its terms that `doc` contains.
+        let positions: Vec<Vec<&[u32]>> = words
+            .iter()
+            .map(|word| {
+                word.terms
+                    .clone()
+                    .filter_map(|term| self.posting_in(term, doc))
+                    .map(|posting| self.posting_positions(posting))
+                    .collect()
+            })
+            .collect();
+        let Some((first_word, following_words)) = positions.split_first() else {
+            return (0, 0);
+        };
+        let answer_start = self.answer_starts.get(doc as usize).copied().unwrap_or(0);
+        let (mut strong, mut weak) = (0, 0);
+        for &start in first_word.iter().flat_map(|positions| positions.iter()) {
+            let follows = following_words
+                .iter()
+                .enumerate()
+                .all(|(offset, word_positions)| {
+                    let Some(wanted) = u32::try_from(offset + 1)
+                        .ok()
+                        .and_then(|offset| start.checked_add(offset))
+                    else {
+                        return false;
+                    };
+                    word_positions
+                        .iter()
+                        .any(|positions| positions.binary_search(&wanted).is_ok())
+                });
+            if follows {
+                if start < answer_start {
+                    strong += 1;
+                } else {
+                    weak += 1;
+                }
+            }
+        }
+        (strong, weak)
+    }
+}
+
+/// The postings from the first one for `doc` or a later document on. Gallops (1, 2, 4, …
+/// ahead) before the binary search because the next candidate is usually close.
+fn skip_to(postings: &[Posting], doc: u32) -> &[Posting] {
+    let mut bound = 1;
+    while bound < postings.len() && postings.get(bound).is_some_and(|p| p.doc < doc) {
+        bound *= 2;
+    }
+    let window = postings
+        .get(..bound.min(postings.len()))
+        .unwrap_or(postings);
+    let skipped = window.partition_point(|p| p.doc < doc);
+    postings.get(skipped..).unwrap_or_default()
+}
+
+/// `markdown` as one line of plain text: whitespace collapsed, control characters and the
+/// Markdown marks that read as noise (`` ` ``, `*`, `#`) dropped.
+fn plain_text(markdown: &str) -> String {
+    let mut plain = String::with_capacity(markdown.len());
+    for word in markdown.split_whitespace() {
+        let kept = word
+            .chars()
+            .filter(|&c| !matches!(c, '`' | '*' | '#') && !c.is_control());
+        let start = plain.len();
+        if start > 0 {
+            plain.push(' ');
+        }
+        plain.extend(kept);
+        // A word of marks only leaves nothing, and no double space either.
+        if plain.len() == start + 1 {
+            plain.truncate(start);
+        }
+    }
+    plain
+}
+
+/// Where (in chars) the first token of `plain` matching any word of `query` starts.
+fn first_match(plain: &str, query: &str) -> Option<usize> {
+    let words: Vec<QueryWord> = parse_query(query)
+        .into_iter()
+        .flat_map(|clause| clause.words)
+        .collect();
+    let mut first = None;
+    for_each_token(plain, |start, token| {
+        if first.is_none()
+            && words.iter().any(|word| match word.matching {
+                Matching::Whole => token == word.text,
+                Matching::Prefix => token.starts_with(&word.text),
+            })
+        {
+            first = Some(start);
+        }
+    });
+    first
+}
+
+/// An excerpt of the Markdown `text` as plain text, of at most `max_chars` characters
+/// (including "…"), around the first word matching `query`, or from the start if none does.
+/// It begins and ends on whole words where it can, with "…" where text was cut off, and
+/// is plain text: the caller escapes it.
+pub fn snippet(text: &str, query: &str, max_chars: usize) -> String {
+    const ELLIPSIS: char = '…';
+    let plain = plain_text(text);
+    let chars: Vec<char> = plain.chars().collect();
+    let total = chars.len();
+    if total <= max_chars {
+        return plain;
+    }
+    if max_chars < 3 {
+        // No room for a word between two "…".
+        let mut cut: String = chars.iter().take(max_chars.saturating_sub(1)).collect();
+        cut.extend(max_chars.checked_sub(1).map(|_| ELLIPSIS));
+        return cut;
+    }
+    let is_space = |at: usize| chars.get(at).is_some_and(|c| *c == ' ');
+    let match_start = first_match(&plain, query).unwrap_or(0);
+
+    // Show a few words before the match so that it reads in context, but keep most of the
+    // room for what follows it.
+    let mut start = match_start.saturating_sub(max_chars / 4);
+    // Near the end of the text, start earlier rather than leave room unused.
+    start = start.min(total - (max_chars - 1));
+    // Begin on a word, without passing the beginning of the match's own word.
+    let match_word_start = (0..match_start)
+        .rev()
+        .find(|&at| is_space(at))
+        .map_or(0, |space| space + 1);
+    if start > 0 && start <= match_word_start && !is_space(start - 1) {
+        while start < match_word_start && !is_space(start) {
+            start += 1;
+        }
+        while start < match_word_start && is_space(start) {
+            start += 1;
+        }
+    }
+
+    let room = max_chars - usize::from(start > 0);
+    let mut end = start + room;
+    if end >= total {
+        end = total;
+    } else {
+        // Leave room for the trailing "…" and end on a whole word if there is one.
+        end -= 1;
+        if !is_space(end) {
+            if let Some(space) = (start + 1..end).rev().find(|&at| is_space(at)) {
+                end = space;
+            }
+        }
+    }
+
+    let mut excerpt = String::with_capacity(max_chars * 4);
+    if start > 0 {
+        excerpt.push(ELLIPSIS);
+    }
+    let kept: String = chars.get(start..end).unwrap_or_default().iter().collect();
+    excerpt.push_str(kept.trim());
+    if end < total {
+        excerpt.push(ELLIPSIS);
+    }
+    excerpt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    struct Doc {
+        id: String,
+        title: String,
+        tags: Vec<String>,
+        prompt: String,
+        answer: String,
+    }
+
+    fn doc(id: &str, prompt: &str, answer: &str) -> Doc {
+        Doc {
+            id: id.into(),
+            title: String::new(),
+            tags: Vec::new(),
+            prompt: prompt.into(),
+            answer: answer.into(),
+        }
+    }
+
+    fn index_of(docs: &[Doc]) -> SearchIndex {
+        SearchIndex::build(docs.iter().map(|d| SearchDoc {
+            id: &d.id,
+            prompt: &d.prompt,
+            answer: &d.answer,
+            tags: &d.tags,
+            title: &d.title,
+        }))
+    }
+
+    fn ids(hits: &[SearchHit]) -> Vec<&str> {
+        hits.iter().map(|h| h.id.as_str()).collect()
+    }
+
+    fn search_ids(index: &SearchIndex, query: &str) -> Vec<String> {
+        index.search(query, 100).into_iter().map(|h| h.id).collect()
+    }
+
+    #[test]
+    fn tokens_are_lowercased_alphanumeric_runs() {
+        assert_eq!(
+            tokens_of("## Why does `process.nextTick()` run **before** I/O? (Node.js 24)"),
+            [
+                "why", "does", "process", "nexttick", "run", "before", "i", "o", "node", "js", "24"
+            ]
+        );
+        assert_eq!(tokens_of("ÉTÉ Straße ΣΟΦΙΑ"), ["été", "straße", "σοφια"]);
+        assert_eq!(tokens_of("日本語 テスト"), ["日本語", "テスト"]);
+        assert!(tokens_of("🎉 — … \u{0} \t").is_empty());
+    }
+
+    #[test]
+    fn token_starts_are_char_indices() {
+        let mut starts = Vec::new();
+        for_each_token("é, ab.cd", |start, token| {
+            starts.push((start, token.to_owned()))
+        });
+        assert_eq!(
+            starts,
+            [(0, "é".into()), (3, "ab".into()), (6, "cd".into())]
+        );
+    }
+
+    #[test]
+    fn parses_words_phrases_and_the_prefix_word() {
+        let words = |query: &str| -> Vec<Vec<(String, Matching)>> {
+            parse_query(query)
+                .into_iter()
+                .map(|c| c.words.into_iter().map(|w| (w.text, w.matching)).collect())
+                .collect()
+        };
+        use Matching::{Prefix, Whole};
+        let w = |text: &str, m| (text.to_owned(), m);
+        assert_eq!(
+            words("Event LOOP"),
+            [vec![w("event", Whole)], vec![w("loop", Prefix)]]
+        );
+        assert_eq!(
+            words("\"event loop\" phase"),
+            [
+                vec![w("event", Whole), w("loop", Whole)],
+                vec![w("phase", Prefix)]
+            ]
+        );
+        // A closed phrase at the end is complete; an unclosed one is still being typed.
+        assert_eq!(
+            words("\"event loop\""),
+            [vec![w("event", Whole), w("loop", Whole)]]
+        );
+        assert_eq!(
+            words("“event lo"),
+            [vec![w("event", Whole), w("lo", Prefix)]]
+        );
+        assert_eq!(
+            words("process.nextTick"),
+            [vec![w("process", Whole), w("nexttick", Prefix)]]
+        );
+        assert_eq!(
+            words("stream x"),
+            [vec![w("stream", Whole)], vec![w("x", Whole)]]
+        );
+        assert!(words("  \t ").is_empty());
+        assert!(words("\"\" ?! 🎉").is_empty());
+    }
+
+    #[test]
+    fn is_case_insensitive_and_finds_any_field() {
+        let docs = [
+            Doc {
+                id: "title".into(),
+                title: "Streams and Buffers".into(),
+                ..doc("", "", "")
+            },
+            Doc {
+                id: "tag".into(),
+                tags: vec!["backpressure".into()],
+                ..doc("", "", "")
+            },
+            doc("prompt", "What is the EVENT loop?", ""),
+            doc("answer", "", "The event loop runs callbacks."),
+        ];
+        let index = index_of(&docs);
+        assert_eq!(search_ids(&index, "BUFFERS"), ["title"]);
+        assert_eq!(search_ids(&index, "BackPressure"), ["tag"]);
+        assert_eq!(search_ids(&index, "Event"), ["prompt", "answer"]);
+        assert_eq!(index.len(), 4);
+        assert!(!index.is_empty());
+    }
+
+    #[test]
+    fn dotted_names_are_searchable_by_their_parts_and_camel_case_by_its_whole() {
+        let docs = [
+            doc("tick", "When does `process.nextTick()` run?", ""),
+            doc("next", "What comes next in the process?", ""),
+        ];
+        let index = index_of(&docs);
+        assert_eq!(search_ids(&index, "nextTick"), ["tick"]);
+        assert_eq!(
+            search_ids(&index, "nexttick process"),
+            ["tick", "next"][..1]
+        );
+        assert_eq!(search_ids(&index, "process.nextTick"), ["tick"]);
+        assert_eq!(search_ids(&index, "process.nextTick()"), ["tick"]);
+        assert_eq!(search_ids(&index, "process"), ["tick", "next"]);
+        // camelCase is one token: its second half is not a word of its own.
+        assert!(search_ids(&index, "tick").is_empty());
+        // Inner punctuation asks for the parts adjacent and in order.
+        assert!(search_ids(&index, "nextTick.process").is_empty());
+    }
+
+    #[test]
+    fn all_words_must_match() {
+        let docs = [
+            doc("both", "Readable streams and backpressure", ""),
+            doc("one", "Readable streams", ""),
+        ];
+        let index = index_of(&docs);
+        assert_eq!(search_ids(&index, "streams backpressure"), ["both"]);
+        assert_eq!(search_ids(&index, "streams readable"), ["both", "one"]);
+        assert!(search_ids(&index, "streams cluster").is_empty());
+    }
+
+    #[test]
+    fn only_the_last_word_matches_as_a_prefix() {
+        let docs = [doc("loop", "The event loop", "")];
+        let index = index_of(&docs);
+        assert_eq!(search_ids(&index, "even"), ["loop"]);
+        assert_eq!(search_ids(&index, "loop even"), ["loop"]);
+        assert!(search_ids(&index, "even loop").is_empty());
+        assert_eq!(search_ids(&index, "event lo"), ["loop"]);
+    }
+
+    #[test]
+    fn a_single_character_matches_only_a_whole_token() {
+        let docs = [
+            doc("word", "An event", ""),
+            doc("letter", "Let x be an event", ""),
+        ];
+        let index = index_of(&docs);
+        assert!(search_ids(&index, "e").is_empty());
+        assert_eq!(search_ids(&index, "x"), ["letter"]);
+        assert_eq!(search_ids(&index, "event x"), ["letter"]);
+    }
+
+    #[test]
+    fn a_quoted_phrase_matches_adjacent_words_in_order_within_one_field() {
+        let docs = [
+            doc("phrase", "How does the Event Loop work?", ""),
+            doc("reversed", "Loop over every event", ""),
+            doc("apart", "An event in a loop", ""),
+            doc("across fields", "Name every event", "loop phases"),
+            Doc {
+                id: "across tags".into(),
+                tags: vec!["event".into(), "loop".into()],
+                ..doc("", "", "")
+            },
+            doc("in answer", "", "The event loop, again: the event loop."),
+        ];
+        let index = index_of(&docs);
+        assert_eq!(
+            search_ids(&index, "\"event loop\""),
+            ["phrase", "in answer"]
+        );
+        assert_eq!(search_ids(&index, "“EVENT LOOP”"), ["phrase", "in answer"]);
+        // Still being typed: the phrase's last word is a prefix.
+        assert_eq!(search_ids(&index, "\"event lo"), ["phrase", "in answer"]);
+        assert_eq!(search_ids(&index, "\"the event\" work"), ["phrase"]);
+        assert!(search_ids(&index, "\"event lo\"").is_empty());
+        assert!(search_ids(&index, "\"loop event\" phases").is_empty());
+    }
+
+    #[test]
+    fn a_repeated_word_in_a_phrase_needs_repeated_occurrences() {
+        let docs = [doc("once", "tick", ""), doc("twice", "tick tick", "")];
+        let index = index_of(&docs);
+        assert_eq!(search_ids(&index, "\"tick tick\""), ["twice"]);
+        // Unquoted, it is one word asked twice, and more occurrences rank higher.
+        assert_eq!(search_ids(&index, "tick tick"), ["twice", "once"]);
+    }
+
+    #[test]
+    fn prompt_title_and_tags_outrank_the_answer() {
+        let long_answer = "cluster ".repeat(100);
+        let docs = [
+            doc("answer", "Scale a server", &long_answer),
+            doc("prompt", "What does the cluster module do?", ""),
+            Doc {
+                id: "tag".into(),
+                tags: vec!["cluster".into()],
+                ..doc("", "Scale out", "")
+            },
+            Doc {
+                id: "title".into(),
+                title: "Cluster".into(),
+                ..doc("", "Scale out", "")
+            },
+        ];
+        let hits = index_of(&docs).search("cluster", 10);
+        assert_eq!(ids(&hits), ["prompt", "tag", "title", "answer"]);
+        assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+    }
+
+    #[test]
+    fn more_occurrences_rank_higher_up_to_a_cap() {
+        let docs = [
+            doc("once", "stream", ""),
+            doc("twice", "stream stream", ""),
+            doc("thrice", "stream stream stream", ""),
+            doc("many", &"stream ".repeat(50), ""),
+            doc("answer once", "", "stream"),
+            doc("answer twice", "", "stream stream"),
+        ];
+        let hits = index_of(&docs).search("stream", 10);
+        assert_eq!(
+            ids(&hits),
+            [
+                "thrice",
+                "many",
+                "twice",
+                "once",
+                "answer twice",
+                "answer once"
+            ]
+        );
+        // Past the cap, the build order decides.
+        assert_eq!(hits[0].score, hits[1].score);
+    }
+
+    #[test]
+    fn the_typed_word_itself_outranks_longer_words_it_begins() {
+        let docs = [
+            doc("longer", "Events everywhere", ""),
+            doc("exact", "One event", ""),
+        ];
+        let index = index_of(&docs);
+        assert_eq!(search_ids(&index, "event"), ["exact", "longer"]);
+    }
+
+    #[test]
+    fn a_word_matching_several_terms_scores_by_the_best_of_them() {
+        let docs = [
+            doc("many forms", "event events eventemitter eventual", ""),
+            doc("one form", "event event event", ""),
+        ];
+        let hits = index_of(&docs).search("even", 10);
+        assert_eq!(ids(&hits), ["one form", "many forms"]);
+    }
+
+    #[test]
+    fn ties_keep_the_build_order() {
+        let docs: Vec<Doc> = (0..20)
+            .map(|n| doc(&format!("q{n}"), "same prompt", ""))
+            .collect();
+        let index = index_of(&docs);
+        let expected: Vec<String> = (0..20).map(|n| format!("q{n}")).collect();
+        assert_eq!(search_ids(&index, "prompt"), expected);
+        let hits = index.search("same", 5);
+        assert_eq!(ids(&hits), ["q0", "q1", "q2", "q3", "q4"]);
+        assert_eq!(
+            hits.iter().map(|h| h.build_order).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4]
+        );
+    }
+
+    #[test]
+    fn queries_without_tokens_find_nothing() {
+        let index = index_of(&[doc("q", "Anything at all", "")]);
+        for query in [
+            "",
+            "   ",
+            "\t\n",
+            "?!.,",
+            "\"\"",
+            "\"",
+            "🎉🎉",
+            "\u{0}\u{7}",
+            "—",
+        ] {
+            assert!(index.search(query, 10).is_empty(), "{query:?}");
+        }
+        assert!(index.search("anything", 0).is_empty());
+        let empty = SearchIndex::build([]);
+        assert!(empty.is_empty());
+        assert_eq!(empty.len(), 0);
+        assert!(empty.search("anything", 10).is_empty());
+    }
+
+    #[test]
+    fn odd_input_does_not_panic() {
+        let docs = [
+            doc(
+                "emoji",
+                "🎉 party 🎉 ünïcödé",
+                "日本語 テスト \u{0}\u{1b}[31m",
+            ),
+            doc("long", &"word ".repeat(5000), &"x".repeat(10_000)),
+            doc("empty", "", ""),
+        ];
+        let index = index_of(&docs);
+        let long_query = "word ".repeat(2048);
+        assert_eq!(search_ids(&index, &long_query), ["long"]);
+        let long_token = "w".repeat(10_240);
+        assert!(index.search(&long_token, 10).is_empty());
+        let mixed: String = (0..10_240u32).filter_map(char::from_u32).collect();
+        let _ = index.search(&mixed, 10);
+        assert_eq!(search_ids(&index, "ÜNÏCÖDÉ"), ["emoji"]);
+        assert_eq!(search_ids(&index, "日本"), ["emoji"]);
+        assert_eq!(search_ids(&index, &"x".repeat(10_000)), ["long"]);
+    }
+
+    #[test]
+    fn the_index_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<SearchIndex>();
+        shareable::<SearchHit>();
+    }
+
+    #[test]
+    fn debug_output_is_a_summary() {
+        let index = index_of(&[doc("q", "one two", "two")]);
+        assert_eq!(
+            format!("{index:?}"),
+            "SearchIndex { documents: 1, terms: 2, postings: 2, positions: 3 }"
+        );
+    }
+
+    /// Many documents and a short prefix, so that both ways of narrowing have work to do.
+    fn corpus() -> Vec<Doc> {
+        let words = [
+            "event",
+            "events",
+            "eventemitter",
+            "loop",
+            "stream",
+            "streams",
+            "buffer",
+            "promise",
+            "process",
+            "nexttick",
+            "cluster",
+            "worker",
+            "tick",
+            "timer",
+            "timers",
+            "pool",
+        ];
+        (0..300)
+            .map(|n: usize| {
+                let pick = |salt: usize, count: usize| -> String {
+                    (0..count)
+                        .map(|i| words[(n * 7 + i * salt + n / 3) % words.len()])
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                Doc {
+                    id: format!("q{n}"),
+                    title: pick(3, n % 3),
+                    tags: vec![words[n % words.len()].to_owned()],
+                    prompt: pick(5, 3 + n % 5),
+                    answer: pick(11, n % 13),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn probing_and_union_find_the_same_scores() {
+        let index = index_of(&corpus());
+        for (first, then) in [
+            ("loop", "ev"),
+            ("tick", "t"),
+            ("pool", "stream"),
+            ("events", "p"),
+        ] {
+            let mut rarest = index.resolve(first, Matching::Whole);
+            rarest.scored = true;
+            let candidates = index.candidates_for(&rarest);
+            assert!(!candidates.is_empty(), "{first}");
+            let word = index.resolve(then, Matching::Prefix);
+            assert_eq!(
+                index.find_by_probing(&candidates, &word),
+                index.find_by_union(&candidates, &word),
+                "{first} {then}"
+            );
+        }
+    }
+
+    #[test]
+    fn skip_to_finds_the_first_posting_at_or_after_a_document() {
+        let postings: Vec<Posting> = [1, 3, 4, 8, 9, 15, 40]
+            .into_iter()
+            .map(|doc| Posting {
+                doc,
+                strong: 1,
+                weak: 0,
+                positions_start: 0,
+            })
+            .collect();
+        for target in 0..45 {
+            let expected = postings
+                .iter()
+                .position(|p| p.doc >= target)
+                .unwrap_or(postings.len());
+            assert_eq!(
+                skip_to(&postings, target).len(),
+                postings.len() - expected,
+                "{target}"
+            );
+        }
+        assert!(skip_to(&[], 3).is_empty());
+    }
+
+    /// What a hit must satisfy, worked out from the tokens alone: every query token but the
+    /// last is a token of the document, and the last begins one.
+    fn document_satisfies(doc: &Doc, query: &str) -> bool {
+        let mut doc_tokens: Vec<String> = tokens_of(&doc.title);
+        for tag in &doc.tags {
+            doc_tokens.extend(tokens_of(tag));
+        }
+        doc_tokens.extend(tokens_of(&doc.prompt));
+        doc_tokens.extend(tokens_of(&doc.answer));
+        let query_tokens = tokens_of(query);
+        let Some((last, whole)) = query_tokens.split_last() else {
+            return false;
+        };
+        whole.iter().all(|t| doc_tokens.contains(t))
+            && doc_tokens.iter().any(|t| t.starts_with(last))
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_gives_at_most_limit_hits_that_contain_its_words(
+            query in prop_oneof![
+                any::<String>(),
+                // Mostly words the corpus contains, so that hits and phrases get checked too.
+                "(event|events|loop|stream|tick|process|nexttick|ev|st|pro|t|\"|“| |\\.|:|-|é|🎉|\u{0}){0,12}",
+            ],
+            limit in 0usize..40,
+        ) {
+            let docs = corpus();
+            let index = index_of(&docs);
+            let hits = index.search(&query, limit);
+            prop_assert!(hits.len() <= limit);
+            for hit in &hits {
+                let doc = &docs[hit.build_order];
+                prop_assert_eq!(&doc.id, &hit.id);
+                prop_assert!(document_satisfies(doc, &query), "{} for {:?}", hit.id, query);
+            }
+        }
+
+        #[test]
+        fn plain_word_queries_find_exactly_the_documents_with_those_words(
+            picked in proptest::collection::vec(0usize..18, 1..4),
+            prefix_len in 1usize..8,
+        ) {
+            let vocabulary = [
+                "event", "events", "eventemitter", "loop", "stream", "streams", "buffer", "promise",
+                "process", "nexttick", "cluster", "worker", "tick", "timer", "timers", "pool",
+                "absent", "Stream",
+            ];
+            let mut words: Vec<String> = picked.iter().map(|&n| vocabulary[n].to_owned()).collect();
+            if let Some(last) = words.last_mut() {
+                *last = last.chars().take(prefix_len).collect();
+            }
+            let query = words.join(" ");
+            let docs = corpus();
+            let index = index_of(&docs);
+            let hits = index.search(&query, usize::MAX);
+            let mut found: Vec<usize> = hits.iter().map(|h| h.build_order).collect();
+            found.sort_unstable();
+            let query_tokens = tokens_of(&query);
+            let (last, whole) = query_tokens.split_last().unwrap();
+            let expected: Vec<usize> = docs
+                .iter()
+                .enumerate()
+                .filter(|(_, doc)| {
+                    let doc_tokens = tokens_of(&doc_text(doc));
+                    let last_matches = if last.chars().count() == 1 {
+                        doc_tokens.contains(last)
+                    } else {
+                        doc_tokens.iter().any(|t| t.starts_with(last.as_str()))
+                    };
+                    last_matches && whole.iter().all(|t| doc_tokens.contains(t))
+                })
+                .map(|(n, _)| n)
+                .collect();
+            prop_assert_eq!(found, expected);
+            // Best first, ties in build order.
+            let best_first = hits.windows(2).all(|w| {
+                w[0].score > w[1].score
+                    || (w[0].score == w[1].score && w[0].build_order < w[1].build_order)
+            });
+            prop_assert!(best_first);
+        }
+
+        #[test]
+        fn snippets_never_exceed_their_length(
+            text in any::<String>(),
+            query in any::<String>(),
+            max_chars in 0usize..120,
+        ) {
+            let excerpt = snippet(&text, &query, max_chars);
+            prop_assert!(excerpt.chars().count() <= max_chars);
+            let plain = plain_text(&text);
+            if plain.chars().count() <= max_chars {
+                prop_assert_eq!(excerpt, plain);
+            } else if max_chars >= 3 {
+                // Every piece between the ellipses is text from the document.
+                let inner = excerpt.trim_start_matches('…').trim_end_matches('…');
+                prop_assert!(plain.contains(inner), "{:?} not in {:?}", inner, plain);
+            }
+        }
+
+        #[test]
+        fn snippets_show_the_matched_word(
+            before in proptest::collection::vec("[a-z]{1,9}", 0..60),
+            after in proptest::collection::vec("[a-z]{1,9}", 0..60),
+            max_chars in 30usize..200,
+        ) {
+            let text = format!("{} needle {}", before.join(" "), after.join(" "));
+            let excerpt = snippet(&text, "needle", max_chars);
+            prop_assert!(
+                excerpt.split(' ').any(|word| word.trim_matches('…') == "needle"),
+                "{:?}",
+                excerpt
+            );
+            prop_assert!(excerpt.chars().count() <= max_chars);
+        }
+    }
+
+    fn doc_text(doc: &Doc) -> String {
+        format!(
+            "{} {} {} {}",
+            doc.title,
+            doc.tags.join(" "),
+            doc.prompt,
+            doc.answer
+        )
+    }
+
+    #[test]
+    fn a_short_text_is_its_own_snippet_without_markup() {
+        assert_eq!(
+            snippet(
+                "## Why `process.nextTick()`?\n\n**Bold**  move",
+                "tick",
+                100
+            ),
+            "Why process.nextTick()? Bold move"
+        );
+        assert_eq!(
+            snippet("```js\nconst x = 1;\n```", "x", 100),
+            "js const x = 1;"
+        );
+    }
+
+    #[test]
+    fn a_long_text_is_cut_around_the_first_match_on_whole_words() {
+        let text = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi \
+                    omicron pi rho sigma tau upsilon phi chi psi omega";
+        let excerpt = snippet(text, "lambda", 40);
+        assert_eq!(excerpt, "…kappa lambda mu nu xi omicron pi rho…");
+        assert!(excerpt.chars().count() <= 40);
+        // No match: the start of the text.
+        assert_eq!(snippet(text, "nothing", 20), "alpha beta gamma…");
+        // Near the end: the window slides back to use the room.
+        assert_eq!(snippet(text, "omega", 30), "…tau upsilon phi chi psi omega");
+        // The last query word is a prefix, as in search.
+        assert_eq!(snippet(text, "lamb", 40), excerpt);
+    }
+
+    #[test]
+    fn snippets_keep_multibyte_characters_whole() {
+        let text = "ééé ééé ééé 日本語のテキスト ééé ééé ééé ééé ééé ééé ééé ééé";
+        let excerpt = snippet(text, "日本語のテキスト", 20);
+        assert_eq!(excerpt, "…ééé 日本語のテキスト ééé…");
+        // A word longer than the room is cut inside, on a character.
+        assert_eq!(snippet(&"é".repeat(50), "x", 5), "éééé…");
+        assert_eq!(snippet("abc def", "x", 2), "a…");
+        assert_eq!(snippet("abc def", "x", 1), "…");
+        assert_eq!(snippet("abc def", "x", 0), "");
+    }
+}
