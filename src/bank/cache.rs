@@ -32,6 +32,7 @@ pub struct CachedQuestion {
     pub answer_md: String,
     pub key_points: Vec<String>,
     pub follow_up_keys: Vec<String>,
+    pub tags: Vec<String>,
     /// The prompt's first paragraph as plain text, for lists and notices.
     pub summary: String,
 }
@@ -45,6 +46,8 @@ pub struct BankSnapshot {
     by_key: HashMap<String, usize>,
     /// Topic id → (title, parent id), for filters and headings.
     pub topics: HashMap<String, (String, Option<String>)>,
+    /// Full-text search over prompts, answers, tags and titles (hits in `questions` order).
+    pub search: super::search::SearchIndex,
 }
 
 impl BankSnapshot {
@@ -100,7 +103,7 @@ impl BankSnapshot {
         type Row = (
             (String, String, String, String, String, String, String),
             (i32, String, String, String, String, String, String),
-            i32,
+            (i32, String),
         );
         let rows: Vec<Row> = questions::table
             .filter(questions::retired_at.is_null())
@@ -123,12 +126,12 @@ impl BankSnapshot {
                     questions::key_points,
                     questions::follow_ups,
                 ),
-                questions::position,
+                (questions::position, questions::tags),
             ))
             .load(conn)?;
         let mut questions: Vec<(i32, i32, CachedQuestion)> = rows
             .into_iter()
-            .map(|(head, body, position)| {
+            .map(|(head, body, (position, tags))| {
                 let (id, key, set_slug, local_id, topic_id, difficulty, kind) = head;
                 let (secs, prompt_html, answer_html, prompt_md, answer_md, points, follow) = body;
                 let (set_title, set_enabled) = sets.get(&set_slug).cloned().unwrap_or_default();
@@ -158,6 +161,7 @@ impl BankSnapshot {
                     answer_md,
                     key_points: serde_json::from_str(&points).unwrap_or_default(),
                     follow_up_keys: serde_json::from_str(&follow).unwrap_or_default(),
+                    tags: serde_json::from_str(&tags).unwrap_or_default(),
                     summary,
                     set_slug,
                     topic_id,
@@ -176,6 +180,27 @@ impl BankSnapshot {
             .enumerate()
             .map(|(i, q)| (q.id.clone(), i))
             .collect();
+        let titles: Vec<String> = questions
+            .iter()
+            .map(|q| format!("{} {}", q.set_title, q.topic_title))
+            .collect();
+        // The key points are part of the answer as far as search is concerned.
+        let answers: Vec<String> = questions
+            .iter()
+            .map(|q| format!("{}\n{}", q.answer_md, q.key_points.join("\n")))
+            .collect();
+        let search = super::search::SearchIndex::build(
+            questions
+                .iter()
+                .zip(titles.iter().zip(&answers))
+                .map(|(q, (title, answer))| super::search::SearchDoc {
+                    id: &q.id,
+                    prompt: &q.prompt_md,
+                    answer,
+                    tags: &q.tags,
+                    title,
+                }),
+        );
         let by_key = questions
             .iter()
             .enumerate()
@@ -187,6 +212,7 @@ impl BankSnapshot {
             by_id,
             by_key,
             topics,
+            search,
         })
     }
 }

@@ -59,6 +59,7 @@ const PAGE_SIZE: i64 = 50;
 
 #[derive(serde::Deserialize)]
 struct BrowseQuery {
+    q: Option<String>,
     set: Option<String>,
     topic: Option<String>,
     difficulty: Option<String>,
@@ -73,20 +74,35 @@ fn non_empty(value: &Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// Search results considered before the filters apply (more than anyone pages through).
+const SEARCH_LIMIT: usize = 1000;
+
+/// A question in the browse list.
+struct ListRow {
+    key: String,
+    summary: String,
+    topic_title: String,
+    difficulty: String,
+    kind: String,
+    /// Where the search words appear, for search results.
+    snippet: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "bank/browse.html")]
 struct BrowsePage {
     nav: Nav,
-    items: Vec<queries::QuestionListItem>,
+    items: Vec<ListRow>,
     total: i64,
     page: i64,
     pages: i64,
+    search: String,
     filter: queries::BrowseFilter,
     sets: Vec<(String, String)>,
     topics: Vec<(String, String, bool)>,
     difficulties: Vec<&'static str>,
     kinds: Vec<&'static str>,
-    /// The current filter as a query string, for the page links.
+    /// The current search and filter as a query string, for the page links.
     filter_query: String,
 }
 
@@ -95,6 +111,19 @@ impl BrowsePage {
     fn is_selected(&self, current: &Option<String>, value: &str) -> bool {
         current.as_deref() == Some(value)
     }
+}
+
+fn matches_filter(candidate: &CachedQuestion, filter: &queries::BrowseFilter) -> bool {
+    filter.set.as_ref().is_none_or(|s| *s == candidate.set_slug)
+        && filter
+            .topic
+            .as_ref()
+            .is_none_or(|t| super::cache::BankSnapshot::in_topic(candidate, t))
+        && filter
+            .difficulty
+            .as_ref()
+            .is_none_or(|d| *d == candidate.difficulty)
+        && filter.kind.as_ref().is_none_or(|k| *k == candidate.kind)
 }
 
 #[get("/questions")]
@@ -111,11 +140,51 @@ async fn browse(
         difficulty: non_empty(&query.difficulty).filter(|d| Difficulty::parse(d).is_some()),
         kind: non_empty(&query.kind).filter(|k| Kind::parse(k).is_some()),
     };
-    let page = query.page.unwrap_or(1).max(1);
+    // Long enough for any real search; a pasted essay is cut rather than refused.
+    let search: String = non_empty(&query.q)
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    let page = query.page.unwrap_or(1).clamp(1, 10_000);
+    let cache = std::sync::Arc::clone(&state.bank);
     let lookup = filter.clone();
+    let words = search.clone();
     let (items, total, sets, topics) = state
         .read(move |conn| {
-            let (items, total) = queries::browse(conn, &lookup, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
+            let bank = cache.snapshot(conn)?;
+            let offset = usize::try_from((page - 1) * PAGE_SIZE).unwrap_or(usize::MAX);
+            let limit = usize::try_from(PAGE_SIZE).unwrap_or(50);
+            let rows: Vec<(&CachedQuestion, bool)> = if words.is_empty() {
+                bank.questions.iter().map(|q| (q, false)).collect()
+            } else {
+                bank.search
+                    .search(&words, SEARCH_LIMIT)
+                    .iter()
+                    .filter_map(|hit| bank.questions.get(hit.build_order))
+                    .map(|q| (q, true))
+                    .collect()
+            };
+            let matching: Vec<(&CachedQuestion, bool)> = rows
+                .into_iter()
+                .filter(|(q, _)| matches_filter(q, &lookup))
+                .collect();
+            let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
+            let items = matching
+                .into_iter()
+                .skip(offset)
+                .take(limit)
+                .map(|(q, searched)| ListRow {
+                    key: q.key.clone(),
+                    summary: q.summary.clone(),
+                    topic_title: q.topic_title.clone(),
+                    difficulty: q.difficulty.clone(),
+                    kind: q.kind.clone(),
+                    snippet: searched
+                        .then(|| super::search::snippet(&q.answer_md, &words, 160))
+                        .filter(|s| !s.is_empty()),
+                })
+                .collect();
             Ok((
                 items,
                 total,
@@ -126,6 +195,7 @@ async fn browse(
         .await?;
     let filter_query = serde_urlencoded::to_string(
         [
+            ("q", &Some(search.clone()).filter(|s| !s.is_empty())),
             ("set", &filter.set),
             ("topic", &filter.topic),
             ("difficulty", &filter.difficulty),
@@ -142,6 +212,7 @@ async fn browse(
         total,
         page,
         pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+        search,
         filter,
         sets,
         topics,

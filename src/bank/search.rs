@@ -714,9 +714,10 @@ fn plain_text(markdown: &str) -> String {
         if start > 0 {
             plain.push(' ');
         }
+        let word_start = plain.len();
         plain.extend(kept);
         // A word of marks only leaves nothing, and no double space either.
-        if plain.len() == start + 1 {
+        if plain.len() == word_start {
             plain.truncate(start);
         }
     }
@@ -813,6 +814,15 @@ pub fn snippet(text: &str, query: &str, max_chars: usize) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_one_letter_first_word_stays_in_the_snippet() {
+        assert_eq!(
+            snippet("A slow consumer, `a` **b**", "consumer", 160),
+            "A slow consumer, a b"
+        );
+        assert_eq!(plain_text("** A"), "A");
+    }
 
     struct Doc {
         id: String,

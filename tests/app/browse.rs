@@ -96,7 +96,50 @@ fn a_running_server_shows_what_the_cli_just_imported(test_db: TestDb) {
     assert!(page.contains("A freshly rewritten answer."), "{page}");
 }
 
+fn search_finds_words_in_prompts_and_answers_and_combines_with_filters(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    // A word from an answer only, and one from a key point.
+    let page = app.get("/questions?q=consumer").text().unwrap();
+    assert!(page.contains("1 question match “consumer”"), "{page}");
+    assert!(page.contains("href=\"/questions/streams/backpressure\""));
+    assert!(
+        page.contains("A slow consumer making a fast producer wait."),
+        "snippet: {page}"
+    );
+    let page = app.get("/questions?q=drain").text().unwrap();
+    assert!(
+        page.contains("href=\"/questions/streams/backpressure\""),
+        "{page}"
+    );
+    // A prefix of the last word, as typed.
+    let page = app.get("/questions?q=backpres").text().unwrap();
+    assert!(
+        page.contains("href=\"/questions/streams/backpressure\""),
+        "{page}"
+    );
+    // Every word must match, and the filters still apply.
+    let page = app.get("/questions?q=timers+poll").text().unwrap();
+    assert!(
+        page.contains("href=\"/questions/event-loop/phases-order\""),
+        "{page}"
+    );
+    let page = app
+        .get("/questions?q=timers+poll&difficulty=junior")
+        .text()
+        .unwrap();
+    assert!(page.contains("0 questions match"), "{page}");
+    assert!(page.contains("No questions match"));
+    // The box keeps what was typed, escaped.
+    let page = app.get("/questions?q=%3Cscript%3E").text().unwrap();
+    assert!(
+        page.contains("value=\"&#60;script&#62;\"") || page.contains("value=\"&lt;script&gt;\""),
+        "{page}"
+    );
+    assert!(!page.contains("<script>"));
+}
+
 db_tests!(
+    search_finds_words_in_prompts_and_answers_and_combines_with_filters,
     a_running_server_shows_what_the_cli_just_imported,
     every_question_is_listed_and_filters_narrow_the_list,
     a_question_page_shows_the_rendered_prompt_answer_and_follow_ups,

@@ -980,3 +980,152 @@ fn the_checks_catch_invalid_markup_and_poor_contrast_in_either_scheme() {
         "{dark:#?}"
     );
 }
+
+/// Waits until the address is no longer `from` and returns the new path.
+fn wait_for_path_change(browser: &Browser, from: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let now = browser.current_path();
+        if now != from {
+            return now;
+        }
+        assert!(started.elapsed() < WAIT, "still on {from} after {WAIT:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Presses Tab until the element matching `css` has the focus.
+fn tab_to(browser: &Browser, css: &str) {
+    let mut presses = 0;
+    loop {
+        browser.press_key("Tab");
+        presses += 1;
+        let focused = browser.execute(
+            "return document.activeElement && document.activeElement.matches(arguments[0]);",
+            vec![json!(css)],
+        );
+        if focused == json!(true) {
+            return;
+        }
+        assert!(presses < 60, "Tab never reached {css}");
+    }
+}
+
+#[test]
+fn studying_five_questions_with_the_keyboard_alone() {
+    use diesel::prelude::*;
+    use rehearse::db::schema::reviews;
+    let Some(browser) = Browser::start(DESKTOP.1, DESKTOP.2) else {
+        return;
+    };
+    let app = spawn_app(TestDb::sqlite(), &repo_root().join("questions"));
+    let mut findings = Findings::default();
+
+    browser.goto(&format!("{}/signup?next=/study", app.address));
+    browser.type_into("#username", "grace");
+    browser.type_into("#password", "correct horse battery");
+    browser.press_key("Enter");
+    browser.wait_for_path("/study");
+    assert!(
+        browser.text(".counts").contains("20 new"),
+        "{}",
+        browser.text(".counts")
+    );
+    findings.check(&browser, "study-queue");
+
+    // Start with the keyboard: Tab to "Start studying", Enter.
+    tab_to(&browser, "#start");
+    browser.press_key("Enter");
+    let mut path = wait_for_path_change(&browser, "/study");
+    assert!(path.starts_with("/study/q/"), "{path}");
+    let first_question = path.clone();
+
+    for (index, grade) in ["4", "5", "2", "3", "4"].iter().enumerate() {
+        assert!(
+            !browser.find("#answer").is_displayed(),
+            "answer hidden at first"
+        );
+        if index == 0 {
+            findings.check(&browser, "question");
+        }
+        // Type an answer first on one question: Tab into the box, type, Escape the box by Tab.
+        if index == 1 {
+            tab_to(&browser, "#typed");
+            browser.type_keys("Timers first, then I/O callbacks.");
+            tab_to(&browser, "#reveal-button");
+            browser.press_key("Enter");
+        } else {
+            browser.press_key(" ");
+        }
+        assert!(
+            browser.find("#answer").is_displayed(),
+            "Space reveals the answer"
+        );
+        if index == 1 {
+            assert!(browser.find("#your-answer").is_displayed());
+            assert_eq!(
+                browser.text("#your-answer-text"),
+                "Timers first, then I/O callbacks."
+            );
+        }
+        if index == 0 {
+            // Ticking every key point with the keyboard suggests a 5.
+            for checkbox in browser.find_all("#grade-form input[name=hit]") {
+                let _ = checkbox;
+                tab_to(&browser, "#grade-form input[name=hit]:not(:checked)");
+                browser.press_key(" ");
+            }
+            assert!(
+                browser.text("#suggestion").contains("suggested grade 5"),
+                "{}",
+                browser.text("#suggestion")
+            );
+            findings.check(&browser, "answer");
+        }
+        browser.press_key(grade);
+        path = wait_for_path_change(&browser, &path);
+        assert!(path.starts_with("/study/q/") || path == "/study", "{path}");
+    }
+    let graded = |app: &crate::helpers::TestApp| -> (i64, i64) {
+        let mut conn = app.db.reader().unwrap();
+        let all = reviews::table.count().get_result(&mut *conn).unwrap();
+        let undone = reviews::table
+            .filter(reviews::undone_at.is_not_null())
+            .count()
+            .get_result(&mut *conn)
+            .unwrap();
+        (all, undone)
+    };
+    assert_eq!(graded(&app), (5, 0));
+    assert!(browser.text(".last-grade").contains("4 (good)"));
+
+    // Ctrl+Z takes the last grade back and shows that question again.
+    browser.press_key("Ctrl+Z");
+    let undone_at = wait_for_path_change(&browser, &path);
+    assert!(undone_at.starts_with("/study/q/"), "{undone_at}");
+    assert_ne!(undone_at, first_question);
+    assert_eq!(graded(&app), (5, 1));
+
+    // Browse and search, then sign out, all from the keyboard.
+    browser.goto(&format!("{}/questions", app.address));
+    tab_to(&browser, "#q");
+    browser.type_keys("event loop phases");
+    browser.press_key("Enter");
+    wait_for_path_change(&browser, "/questions");
+    assert!(
+        browser
+            .current_path()
+            .starts_with("/questions?q=event+loop+phases")
+    );
+    assert!(
+        !browser.find_all(".question-list li").is_empty(),
+        "search found nothing"
+    );
+    findings.check(&browser, "search");
+
+    tab_to(&browser, ".nav button.link-button");
+    browser.press_key("Enter");
+    browser.wait_for_path("/");
+    assert!(browser.find_all(".nav-user").is_empty(), "still signed in");
+    findings.assert_clean();
+}
