@@ -6,6 +6,7 @@ pub mod bank;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod interview;
 pub mod practice;
 pub mod sm2;
 pub mod telemetry;

@@ -1,0 +1,3 @@
+//! Mock interviews: timed sets of questions, self-graded, with a report.
+
+pub mod picker;
