@@ -625,6 +625,7 @@ async fn grade_answer(
         // overnight does not skew the statistics.
         time_taken_ms: (now.timestamp_millis() - card.started_ms).clamp(0, 3_600_000),
         source: service::SOURCE_PRACTICE,
+        interview_item_id: None,
     };
     let outcome = state
         .write(move |conn| Ok(service::grade(conn, &request)?))

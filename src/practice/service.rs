@@ -221,6 +221,8 @@ pub struct GradeRequest {
     pub today: NaiveDate,
     pub time_taken_ms: i64,
     pub source: &'static str,
+    /// The mock-interview question this grade was given in, if any.
+    pub interview_item_id: Option<String>,
 }
 
 /// What a grade did to the schedule.
@@ -244,7 +246,16 @@ pub enum GradeOutcome {
 /// Records a grade: SM-2 moves the card on (a re-drill on the same day leaves the schedule
 /// alone), and the review log keeps the state before and after.
 pub fn grade(conn: &mut DbConnection, request: &GradeRequest) -> QueryResult<GradeOutcome> {
-    crate::db::write_transaction(conn, |conn| {
+    crate::db::write_transaction(conn, |conn| grade_within_transaction(conn, request))
+}
+
+/// [`grade`] for a caller that already holds the write transaction (a mock interview records
+/// its own row in the same one).
+pub fn grade_within_transaction(
+    conn: &mut DbConnection,
+    request: &GradeRequest,
+) -> QueryResult<GradeOutcome> {
+    {
         if let Some(existing) = review_by_submission(conn, request)? {
             return Ok(GradeOutcome::AlreadyRecorded(existing));
         }
@@ -324,6 +335,7 @@ pub fn grade(conn: &mut DbConnection, request: &GradeRequest) -> QueryResult<Gra
                     reviews::after_due_day.eq(after_due),
                 ),
                 reviews::submission_id.eq(Some(&request.submission_id)),
+                reviews::interview_item_id.eq(request.interview_item_id.as_deref()),
             ))
             .execute(conn)?;
         Ok(GradeOutcome::Recorded(GradeResult {
@@ -332,7 +344,7 @@ pub fn grade(conn: &mut DbConnection, request: &GradeRequest) -> QueryResult<Gra
             interval_days: to_i32(after_sm2.interval_days),
             due_day: after_due,
         }))
-    })
+    }
 }
 
 fn review_by_submission(
