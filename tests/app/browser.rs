@@ -1129,3 +1129,82 @@ fn studying_five_questions_with_the_keyboard_alone() {
     assert!(browser.find_all(".nav-user").is_empty(), "still signed in");
     findings.assert_clean();
 }
+
+#[test]
+fn a_three_question_timed_interview_with_the_keyboard_reaches_the_report() {
+    let Some(browser) = Browser::start(DESKTOP.1, DESKTOP.2) else {
+        return;
+    };
+    let app = spawn_app(TestDb::sqlite(), &repo_root().join("questions"));
+    let mut findings = Findings::default();
+    browser.goto(&format!("{}/signup?next=/interviews/new", app.address));
+    browser.type_into("#username", "linus");
+    browser.type_into("#password", "correct horse battery");
+    browser.press_key("Enter");
+    browser.wait_for_path("/interviews/new");
+    findings.check(&browser, "interview-setup");
+
+    // A custom interview: 3 questions, 10 minutes in all, chosen with the keyboard.
+    tab_to(&browser, "#count");
+    browser.press_key("Ctrl+A");
+    browser.type_keys("3");
+    tab_to(&browser, "#minutes");
+    browser.press_key("Ctrl+A");
+    browser.type_keys("10");
+    tab_to(&browser, "#custom-interview button[type=submit]");
+    browser.press_key("Enter");
+    let interview = wait_for_path_change(&browser, "/interviews/new");
+    assert!(interview.starts_with("/interviews/"), "{interview}");
+
+    // The question on screen (its item id), or None on the report.
+    let on_screen = |browser: &Browser| -> Option<String> {
+        browser
+            .execute(
+                "var f = document.querySelector('input[name=item]'); return f ? f.value : null;",
+                vec![],
+            )
+            .as_str()
+            .map(str::to_owned)
+    };
+    let wait_for_next = |browser: &Browser, from: &str| {
+        let started = Instant::now();
+        while on_screen(browser).as_deref() == Some(from) {
+            assert!(started.elapsed() < WAIT, "the grade did not move on");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    // Three questions (and any follow-up a good grade brings), all from the keyboard.
+    let grades = ["3", "4", "2", "3", "3", "3"];
+    let mut asked = 0;
+    while let Some(item) = on_screen(&browser) {
+        let countdown = browser.text("#countdown");
+        assert!(
+            countdown.contains(':') && !countdown.contains("over"),
+            "countdown shows: {countdown}"
+        );
+        if asked == 0 {
+            findings.check(&browser, "interview-question");
+        }
+        browser.press_key(" ");
+        browser.find("#answer");
+        if asked == 0 {
+            findings.check(&browser, "interview-answer");
+        }
+        browser.press_key(grades[asked]);
+        wait_for_next(&browser, &item);
+        asked += 1;
+        assert!(asked < grades.len(), "more questions than expected");
+    }
+    browser.wait_for_path(&format!("{interview}/report"));
+    assert!(asked >= 3, "only {asked} questions");
+    assert!(
+        browser.text("h1").contains("report"),
+        "{}",
+        browser.text("h1")
+    );
+    assert!(browser.page_source().contains("Score:"));
+    findings.check(&browser, "interview-report");
+    browser.goto(&format!("{}/interviews", app.address));
+    findings.check(&browser, "interview-history");
+    findings.assert_clean();
+}

@@ -10,6 +10,7 @@ mod browse;
 mod browser;
 mod fixtures;
 mod import;
+mod interview;
 mod practice;
 mod settings;
 mod web;

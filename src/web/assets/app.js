@@ -24,6 +24,24 @@
     setInterval(show, 1000);
   }
 
+  // A mock interview's countdown. The server owns the deadline; this only shows it ticking.
+  function startCountdown() {
+    var countdown = document.getElementById("countdown");
+    if (!countdown) return;
+    var remaining = parseInt(countdown.getAttribute("data-remaining"), 10) || 0;
+    var loaded = Date.now();
+    function text(secs) {
+      var m = Math.floor(secs / 60), s = secs % 60;
+      return m + ":" + (s < 10 ? "0" : "") + s;
+    }
+    function show() {
+      var left = remaining - Math.floor((Date.now() - loaded) / 1000);
+      countdown.textContent = left < 0 ? "over time by " + text(-left) : text(left);
+      if (left < 0 && countdown.parentNode) countdown.parentNode.classList.add("over");
+    }
+    setInterval(show, 1000);
+  }
+
   // Same rule as `practice::queue::suggested_grade`.
   function suggestedGrade(ticked, total) {
     if (total === 0) return null;
@@ -55,8 +73,14 @@
   }
 
   function reveal() {
-    var answer = document.getElementById("answer");
     var revealForm = document.getElementById("reveal-form");
+    // In a mock interview the server records the moment of the reveal: send the form.
+    if (revealForm && revealForm.hasAttribute("data-server-reveal")) {
+      if (revealForm.getAttribute("data-submitted")) return true;
+      if (revealForm.requestSubmit) revealForm.requestSubmit(); else revealForm.submit();
+      return true;
+    }
+    var answer = document.getElementById("answer");
     if (!answer || !answer.hidden) return false;
     var typed = document.getElementById("typed");
     var yours = document.getElementById("your-answer");
@@ -79,6 +103,7 @@
   function setUpReveal() {
     var revealForm = document.getElementById("reveal-form");
     if (!revealForm) return;
+    if (revealForm.hasAttribute("data-server-reveal")) return;
     revealForm.addEventListener("submit", function (event) {
       if (reveal()) event.preventDefault();
     });
@@ -132,6 +157,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     startTimer();
+    startCountdown();
     setUpKeyPoints();
     setUpReveal();
     guardDoubleSubmit();
