@@ -2,6 +2,7 @@
 //! interviews. The library holds all logic; `main.rs` only parses flags and calls [`cli::run`].
 
 pub mod accounts;
+pub mod admin;
 pub mod bank;
 pub mod cli;
 pub mod config;

@@ -80,7 +80,7 @@ pub fn new_csrf_token() -> String {
     random_token()
 }
 
-async fn current_user(req: &HttpRequest) -> Result<Option<SessionUser>, AppError> {
+pub(crate) async fn current_user(req: &HttpRequest) -> Result<Option<SessionUser>, AppError> {
     let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
         return Ok(None);
     };

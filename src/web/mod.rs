@@ -234,7 +234,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::accounts::routes::routes)
         .configure(crate::accounts::settings_routes::routes)
         .configure(crate::practice::routes::routes)
-        .configure(crate::interview::routes::routes);
+        .configure(crate::interview::routes::routes)
+        .service(crate::admin::scope());
 }
 
 /// `rehearse serve`.

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod admin;
 mod bank_lint;
 mod browse;
 mod browser;

@@ -1,0 +1,68 @@
+//! Admin pages: upload and preview question sets, import history, sets, flags, users.
+//!
+//! Everything lives under `/admin`, behind one guard ([`guard::require_admin`]) wrapped
+//! around the whole scope, so a new admin route cannot forget the check.
+
+pub mod guard;
+pub mod overview;
+
+use actix_web::web;
+
+/// Every admin route, as (method, path with sample ids). The access test walks this table, and
+/// a unit test checks it names every route declared in `src/admin/`.
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/admin")];
+
+/// Registers the admin scope with its guard.
+pub fn scope() -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::scope("/admin")
+        .wrap(actix_web::middleware::from_fn(guard::require_admin))
+        .configure(overview::routes)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Each `#[get("…")]` / `#[post("…")]` in `src/admin/` must be listed in [`super::ROUTES`]
+    /// (with `/admin` in front), so the access test covers it.
+    #[test]
+    fn every_declared_admin_route_is_in_the_table() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/admin");
+        let mut declared = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines().map(str::trim) {
+                for (attribute, method) in [("#[get(\"", "GET"), ("#[post(\"", "POST")] {
+                    if let Some(rest) = line.strip_prefix(attribute) {
+                        let path = rest.split('"').next().unwrap();
+                        declared.push((method, format!("/admin{path}")));
+                    }
+                }
+            }
+        }
+        assert!(!declared.is_empty());
+        for (method, path) in declared {
+            let listed = super::ROUTES
+                .iter()
+                .any(|(m, p)| *m == method && same_shape(p, path.trim_end_matches('/')));
+            assert!(listed, "{method} {path} is not in admin::ROUTES");
+        }
+    }
+
+    /// `/admin/sets/{slug}` matches `/admin/sets/streams`.
+    fn same_shape(sample: &str, pattern: &str) -> bool {
+        let sample: Vec<&str> = sample.split('/').collect();
+        let pattern: Vec<&str> = pattern.split('/').collect();
+        sample.len() == pattern.len()
+            && sample
+                .iter()
+                .zip(&pattern)
+                .all(|(s, p)| s == p || (p.starts_with('{') && p.ends_with('}')))
+    }
+}
