@@ -4,13 +4,26 @@
 //! around the whole scope, so a new admin route cannot forget the check.
 
 pub mod guard;
+pub mod history;
+pub mod import;
 pub mod overview;
 
 use actix_web::web;
 
 /// Every admin route, as (method, path with sample ids). The access test walks this table, and
 /// a unit test checks it names every route declared in `src/admin/`.
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/admin")];
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/admin"),
+    ("GET", "/admin/import"),
+    ("POST", "/admin/import"),
+    ("GET", "/admin/import/00000000-0000-0000-0000-000000000000"),
+    (
+        "POST",
+        "/admin/import/00000000-0000-0000-0000-000000000000/apply",
+    ),
+    ("GET", "/admin/imports"),
+    ("GET", "/admin/imports/00000000-0000-0000-0000-000000000000"),
+];
 
 /// Registers the admin scope with its guard.
 pub fn scope() -> actix_web::Scope<
@@ -25,6 +38,8 @@ pub fn scope() -> actix_web::Scope<
     web::scope("/admin")
         .wrap(actix_web::middleware::from_fn(guard::require_admin))
         .configure(overview::routes)
+        .configure(import::routes)
+        .configure(history::routes)
 }
 
 #[cfg(test)]

@@ -21,6 +21,9 @@ pub enum ImportError {
     /// The files have problems; nothing was written.
     #[error("{} problem(s) found; nothing was imported", .0.len())]
     Invalid(Vec<Problem>),
+    /// The bank changed after the plan the caller showed (another import ran meanwhile).
+    #[error("the question bank changed since this preview was made")]
+    Stale,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -285,7 +288,37 @@ pub fn import(
     now: NaiveDateTime,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ImportReport, ImportError> {
+    import_checked(conn, files, actor, now, None, progress)
+}
+
+/// The bank's change counter: every import (and any admin change to questions or sets) adds 1.
+pub fn generation(conn: &mut DbConnection) -> Result<i64, ImportError> {
+    Ok(app_locks::table
+        .filter(app_locks::name.eq("import"))
+        .select(app_locks::generation)
+        .get_result::<i64>(conn)?)
+}
+
+/// [`import`], refused with [`ImportError::Stale`] unless the bank is still at
+/// `expected_generation` (the one a preview was made against), checked under the write lock.
+pub fn import_checked(
+    conn: &mut DbConnection,
+    files: &[LoadedFile],
+    actor: &Actor,
+    now: NaiveDateTime,
+    expected_generation: Option<i64>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<ImportReport, ImportError> {
     crate::db::write_transaction(conn, |conn| {
+        if let Some(expected) = expected_generation {
+            // Lock the row first (PostgreSQL) so no import slips in between check and write.
+            diesel::update(app_locks::table.filter(app_locks::name.eq("import")))
+                .set(app_locks::taken_at.eq(Some(now)))
+                .execute(conn)?;
+            if generation(conn)? != expected {
+                return Err(ImportError::Stale);
+            }
+        }
         // Taking this row lock makes concurrent PostgreSQL imports queue (SQLite's immediate
         // transaction already excludes other writers), so the plan below is made against data
         // nobody else can change before we commit.

@@ -220,6 +220,17 @@ diesel::table! {
 
 diesel::joinable!(flags -> questions (question_id));
 
+diesel::table! {
+    import_previews (id) {
+        id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        base_generation -> BigInt,
+        files -> Text,
+        applied_run_id -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     topics,
@@ -235,4 +246,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     user_inactive_sets,
     flags,
+    import_previews,
 );

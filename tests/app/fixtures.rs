@@ -4,7 +4,7 @@
 use crate::helpers::{TestDb, db_tests, rehearse, snapshot};
 
 /// (input given on the command line, every line the commands must print)
-const BROKEN: &[(&str, &[&str])] = &[
+pub const BROKEN: &[(&str, &[&str])] = &[
     (
         "tests/fixtures/broken/syntax-error.yaml",
         &["tests/fixtures/broken/syntax-error.yaml:9:13: this is not valid YAML: unclosed quote"],
