@@ -1208,3 +1208,83 @@ fn a_three_question_timed_interview_with_the_keyboard_reaches_the_report() {
     findings.check(&browser, "interview-history");
     findings.assert_clean();
 }
+
+#[test]
+fn an_admin_fixes_an_upload_previews_and_applies_it_and_candidates_see_it() {
+    use diesel::prelude::*;
+    use rehearse::db::schema::users;
+    let Some(browser) = Browser::start(DESKTOP.1, DESKTOP.2) else {
+        return;
+    };
+    let app = spawn_app(TestDb::sqlite(), &fixture("valid"));
+    let mut findings = Findings::default();
+    browser.goto(&format!("{}/signup?next=/admin/import", app.address));
+    browser.type_into("#username", "root");
+    browser.type_into("#password", "correct horse battery");
+    // The account exists once the form is sent (a candidate, refused here); then it is made
+    // an admin.
+    browser.press_key("Enter");
+    browser.wait_for_path("/admin/import");
+    assert!(browser.page_source().contains("This page is for admins"));
+    {
+        let mut conn = app.db.writer().unwrap();
+        diesel::update(users::table.filter(users::username.eq("root")))
+            .set(users::role.eq("admin"))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    browser.goto(&format!("{}/admin/import", app.address));
+    findings.check(&browser, "admin-upload");
+
+    let folder = tempfile::tempdir().unwrap();
+    let good = "format: 1\nset: timers-extra\ntitle: More about timers\nquestions:\n  - id: set-interval-drift\n    topic: timers\n    difficulty: mid\n    kind: concept\n    prompt: Why does setInterval drift, and how do you schedule work on a steady beat?\n    answer: |\n      Each callback runs only when the event loop gets to it, so delays add up.\n      Compute the next deadline from the start time and use setTimeout for each tick.\n    key_points:\n      - callbacks run late when the loop is busy\n      - schedule from a fixed start time\n";
+    let broken = good.replace("difficulty: mid", "dificulty: mid");
+    let file = folder.path().join("timers-extra.yaml");
+    std::fs::write(&file, &broken).unwrap();
+    browser.type_into("#files", file.to_str().unwrap());
+    browser.click("form[enctype] button[type=submit]");
+    let problem = browser.find(".problems");
+    let text = problem.text();
+    assert!(
+        text.contains("timers-extra.yaml:7:5") && text.contains("did you mean `difficulty`?"),
+        "{text}"
+    );
+    assert!(browser.text("pre.excerpt").contains("dificulty: mid"));
+    findings.check(&browser, "admin-upload-error");
+
+    std::fs::write(&file, good).unwrap();
+    browser.type_into("#files", file.to_str().unwrap());
+    browser.click("form[enctype] button[type=submit]");
+    browser.find("#apply");
+    assert!(
+        browser
+            .text(".summary")
+            .contains("1 added, 0 updated, 0 retired, 0 unchanged"),
+        "{}",
+        browser.text(".summary")
+    );
+    findings.check(&browser, "admin-preview");
+    browser.click("#apply");
+    let started = Instant::now();
+    while !browser.current_path().starts_with("/admin/imports/") {
+        assert!(started.elapsed() < WAIT, "apply did not finish");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    findings.check(&browser, "admin-import-run");
+
+    // A candidate finds the new question straight away.
+    let candidate = app.new_visitor();
+    assert_eq!(
+        candidate.sign_up("cand", "correct horse battery").status(),
+        303
+    );
+    let page = candidate
+        .get("/questions?q=setInterval+drift")
+        .text()
+        .unwrap();
+    assert!(
+        page.contains("/questions/timers-extra/set-interval-drift"),
+        "{page}"
+    );
+    findings.assert_clean();
+}
