@@ -5,7 +5,7 @@ use super::service::{self, Interview, InterviewError, StepOutcome};
 use super::setup::{self, PRESETS, SetupErrors, SetupForm};
 use crate::accounts::service::load_settings;
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
-use crate::sm2::{DayClock, Grade};
+use crate::sm2::Grade;
 use crate::web::AppState;
 use crate::web::auth::{PageContext, SignedIn, verify_csrf};
 use crate::web::error::AppError;
@@ -386,15 +386,7 @@ async fn grade(
     let fields = Fields(form.into_inner());
     let signed_in = ctx.require_user(&req)?;
     let item = step_fields(&req, &fields)?;
-    let grade = fields
-        .get("grade")
-        .trim()
-        .parse::<u8>()
-        .ok()
-        .and_then(Grade::new)
-        .ok_or_else(|| {
-            AppError::BadRequest("Grade the answer with a number from 0 to 5.".into())
-        })?;
+    let grade = crate::practice::routes::parse_grade(&fields)?;
     let hit: Vec<usize> = fields
         .0
         .iter()
@@ -410,12 +402,7 @@ async fn grade(
     let outcome = state
         .write(move |conn| {
             let bank = cache.snapshot(conn)?;
-            let settings = load_settings(conn, &user_id)?;
-            let today = DayClock {
-                timezone: settings.timezone,
-                rollover_hour: settings.rollover_hour,
-            }
-            .study_day(now);
+            let today = crate::practice::routes::study_day(&load_settings(conn, &user_id)?, now);
             service::grade(
                 conn,
                 &bank,

@@ -338,6 +338,26 @@ async fn next_card(
     })
 }
 
+/// The grade a form's button sent.
+pub fn parse_grade(fields: &Fields) -> Result<Grade, AppError> {
+    fields
+        .get("grade")
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .and_then(Grade::new)
+        .ok_or_else(|| AppError::BadRequest("Grade the answer with a number from 0 to 5.".into()))
+}
+
+/// The user's study day at `now` (their timezone and rollover hour).
+pub fn study_day(settings: &Settings, now: DateTime<Utc>) -> NaiveDate {
+    DayClock {
+        timezone: settings.timezone,
+        rollover_hour: settings.rollover_hour,
+    }
+    .study_day(now)
+}
+
 /// The state of the question page that travels in its forms.
 struct CardForm {
     started_ms: i64,
@@ -581,15 +601,7 @@ async fn grade_answer(
     let fields = Fields(form.into_inner());
     let signed_in = ctx.require_user(&req)?;
     let card = card_form(&req, &fields)?;
-    let grade = fields
-        .get("grade")
-        .trim()
-        .parse::<u8>()
-        .ok()
-        .and_then(Grade::new)
-        .ok_or_else(|| {
-            AppError::BadRequest("Grade the answer with a number from 0 to 5.".into())
-        })?;
+    let grade = parse_grade(&fields)?;
     let expected_version = fields.get("version").trim().parse::<i32>().map_err(|_| {
         AppError::BadRequest(
             "This page is missing part of its form. Reload it and try again.".into(),
@@ -738,67 +750,25 @@ enum CardAction {
     Unsuspend,
 }
 
-#[post("/study/q/{set}/{id}/bury")]
-async fn bury(
+/// Bury, suspend or unsuspend (`POST /study/q/{set}/{id}/bury` and so on); registered after
+/// the other card forms, so `grade`, `reveal` and `flag` keep their own handlers.
+#[post("/study/q/{set}/{id}/{action}")]
+async fn card_action(
     req: HttpRequest,
     ctx: PageContext,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, String, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let (set, id) = path.into_inner();
+    let (set, id, action) = path.into_inner();
+    let action = match action.as_str() {
+        "bury" => CardAction::Bury,
+        "suspend" => CardAction::Suspend,
+        "unsuspend" => CardAction::Unsuspend,
+        _ => return Err(AppError::NotFound),
+    };
     let fields = Fields(form.into_inner());
-    change_card(
-        req,
-        ctx,
-        state,
-        format!("{set}/{id}"),
-        fields,
-        CardAction::Bury,
-    )
-    .await
-}
-
-#[post("/study/q/{set}/{id}/suspend")]
-async fn suspend(
-    req: HttpRequest,
-    ctx: PageContext,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
-    let (set, id) = path.into_inner();
-    let fields = Fields(form.into_inner());
-    change_card(
-        req,
-        ctx,
-        state,
-        format!("{set}/{id}"),
-        fields,
-        CardAction::Suspend,
-    )
-    .await
-}
-
-#[post("/study/q/{set}/{id}/unsuspend")]
-async fn unsuspend(
-    req: HttpRequest,
-    ctx: PageContext,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
-    let (set, id) = path.into_inner();
-    let fields = Fields(form.into_inner());
-    change_card(
-        req,
-        ctx,
-        state,
-        format!("{set}/{id}"),
-        fields,
-        CardAction::Unsuspend,
-    )
-    .await
+    change_card(req, ctx, state, format!("{set}/{id}"), fields, action).await
 }
 
 #[post("/study/q/{set}/{id}/flag")]
@@ -866,10 +836,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(reveal)
         .service(grade_answer)
         .service(undo)
-        .service(bury)
-        .service(suspend)
-        .service(unsuspend)
-        .service(flag_question);
+        .service(flag_question)
+        .service(card_action);
 }
 
 #[cfg(test)]
