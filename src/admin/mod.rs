@@ -4,13 +4,25 @@
 //! around the whole scope, so a new admin route cannot forget the check.
 
 pub mod guard;
+pub mod manage;
 pub mod overview;
+pub mod sets;
 
 use actix_web::web;
 
 /// Every admin route, as (method, path with sample ids). The access test walks this table, and
 /// a unit test checks it names every route declared in `src/admin/`.
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/admin")];
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/admin"),
+    ("GET", "/admin/sets"),
+    ("GET", "/admin/sets/streams"),
+    ("POST", "/admin/sets/streams/enable"),
+    ("POST", "/admin/sets/streams/disable"),
+    ("GET", "/admin/sets/streams/export"),
+    ("GET", "/admin/topics/export"),
+    ("POST", "/admin/questions/streams/backpressure/retire"),
+    ("POST", "/admin/questions/streams/backpressure/restore"),
+];
 
 /// Registers the admin scope with its guard.
 pub fn scope() -> actix_web::Scope<
@@ -25,6 +37,7 @@ pub fn scope() -> actix_web::Scope<
     web::scope("/admin")
         .wrap(actix_web::middleware::from_fn(guard::require_admin))
         .configure(overview::routes)
+        .configure(sets::routes)
 }
 
 #[cfg(test)]

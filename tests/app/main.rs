@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod admin_manage;
 mod bank_lint;
 mod browse;
 mod browser;

@@ -1,0 +1,149 @@
+//! Admin pages that manage the bank and the accounts: sets (enable, disable, export, retire,
+//! restore), flags, and users.
+
+use crate::admin::{PASSWORD, admin};
+use crate::helpers::{
+    TestDb, Visitor, db_tests, fixture, location, rehearse_with_input, spawn_app,
+};
+
+/// The "new" count of the study page.
+fn new_today(visitor: &Visitor) -> u32 {
+    let page = visitor.get("/study").text().unwrap();
+    let end = page.find("</strong> new</li>").expect("a new count");
+    let start = page[..end].rfind("<strong>").unwrap() + "<strong>".len();
+    page[start..end].parse().unwrap()
+}
+
+fn disabling_a_set_takes_it_out_of_everyones_study(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let root = app.new_visitor();
+    admin(&app, &root, "root");
+    let carol = app.new_visitor();
+    assert_eq!(carol.sign_up("carol", PASSWORD).status(), 303);
+    assert_eq!(new_today(&carol), 3);
+
+    let page = root.get("/admin/sets").text().unwrap();
+    assert!(page.contains("<title>Question sets · Admin · Rehearse</title>"));
+    assert!(page.contains("<a href=\"/admin/sets/streams\">Streams</a>"));
+    assert!(page.contains("Disable<span class=\"visually-hidden\"> Streams</span>"));
+    let csrf = root.csrf_from("/admin/sets");
+    let response = root.post_form("/admin/sets/streams/disable", &[("csrf", &csrf)]);
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/admin/sets?done=disabled");
+    let page = root.get(&location(&response)).text().unwrap();
+    assert!(page.contains("The set is disabled"));
+    assert!(page.contains("Enable<span class=\"visually-hidden\"> Streams</span>"));
+    assert_eq!(new_today(&carol), 2);
+
+    let response = root.post_form("/admin/sets/streams/enable", &[("csrf", &csrf)]);
+    assert_eq!(location(&response), "/admin/sets?done=enabled");
+    assert_eq!(new_today(&carol), 3);
+
+    // An unknown set, or a form without its token, changes nothing.
+    let response = root.post_form("/admin/sets/nope/disable", &[("csrf", &csrf)]);
+    assert_eq!(response.status(), 404);
+    let response = root.post_form("/admin/sets/streams/disable", &[("csrf", "forged")]);
+    assert_eq!(response.status(), 403);
+    assert_eq!(new_today(&carol), 3);
+}
+
+fn exported_sets_import_back_unchanged(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let root = app.new_visitor();
+    admin(&app, &root, "root");
+    let dir = tempfile::tempdir().unwrap();
+    for slug in ["event-loop", "streams"] {
+        let response = root.get(&format!("/admin/sets/{slug}/export"));
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["content-disposition"].to_str().unwrap(),
+            format!("attachment; filename=\"{slug}.yaml\"")
+        );
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/yaml")
+        );
+        std::fs::write(
+            dir.path().join(format!("{slug}.yaml")),
+            response.text().unwrap(),
+        )
+        .unwrap();
+    }
+    let topics = root.get("/admin/topics/export");
+    assert_eq!(
+        topics.headers()["content-disposition"].to_str().unwrap(),
+        "attachment; filename=\"topics.yaml\""
+    );
+    std::fs::copy(fixture("valid/topics.yaml"), dir.path().join("topics.yaml")).unwrap();
+    let out = rehearse_with_input(
+        Some(&app.database_url),
+        &["import", dir.path().to_str().unwrap()],
+        "",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.lines(),
+        vec!["0 added, 0 updated, 0 retired, 3 unchanged"]
+    );
+    // The exported topic tree reads back the same way.
+    std::fs::write(dir.path().join("topics.yaml"), topics.text().unwrap()).unwrap();
+    let out = rehearse_with_input(
+        Some(&app.database_url),
+        &["import", dir.path().to_str().unwrap()],
+        "",
+    );
+    assert_eq!(
+        out.lines(),
+        vec!["0 added, 0 updated, 0 retired, 3 unchanged"]
+    );
+    assert_eq!(root.get("/admin/sets/nope/export").status(), 404);
+}
+
+fn a_retired_question_leaves_the_site_until_restored(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let root = app.new_visitor();
+    admin(&app, &root, "root");
+    let carol = app.new_visitor();
+    assert_eq!(carol.sign_up("carol", PASSWORD).status(), 303);
+    assert_eq!(carol.get("/questions/streams/backpressure").status(), 200);
+
+    let csrf = root.csrf_from("/admin/sets/streams");
+    let response = root.post_form(
+        "/admin/questions/streams/backpressure/retire",
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        location(&response),
+        "/admin/sets/streams?done=retired#q-backpressure"
+    );
+    assert_eq!(carol.get("/questions/streams/backpressure").status(), 404);
+    assert_eq!(new_today(&carol), 2);
+    let page = root.get("/admin/sets/streams?done=retired").text().unwrap();
+    assert!(page.contains("The question is retired"));
+    assert!(page.contains("Retired 20"));
+    assert!(page.contains("Restore<span class=\"visually-hidden\"> streams/backpressure</span>"));
+    let sets = root.get("/admin/sets").text().unwrap();
+    assert!(sets.contains("<td>0</td>\n      <td>1</td>"), "{sets}");
+
+    let response = root.post_form(
+        "/admin/questions/streams/backpressure/restore",
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(
+        location(&response),
+        "/admin/sets/streams?done=restored#q-backpressure"
+    );
+    assert_eq!(carol.get("/questions/streams/backpressure").status(), 200);
+    assert_eq!(new_today(&carol), 3);
+    let response = root.post_form("/admin/questions/streams/nope/retire", &[("csrf", &csrf)]);
+    assert_eq!(response.status(), 404);
+}
+
+db_tests!(
+    disabling_a_set_takes_it_out_of_everyones_study,
+    exported_sets_import_back_unchanged,
+    a_retired_question_leaves_the_site_until_restored,
+);
