@@ -3,6 +3,7 @@
 //! Everything lives under `/admin`, behind one guard ([`guard::require_admin`]) wrapped
 //! around the whole scope, so a new admin route cannot forget the check.
 
+pub mod flags;
 pub mod guard;
 pub mod manage;
 pub mod overview;
@@ -22,6 +23,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/topics/export"),
     ("POST", "/admin/questions/streams/backpressure/retire"),
     ("POST", "/admin/questions/streams/backpressure/restore"),
+    ("GET", "/admin/flags"),
+    (
+        "POST",
+        "/admin/flags/00000000-0000-0000-0000-000000000000/resolve",
+    ),
 ];
 
 /// Registers the admin scope with its guard.
@@ -38,6 +44,7 @@ pub fn scope() -> actix_web::Scope<
         .wrap(actix_web::middleware::from_fn(guard::require_admin))
         .configure(overview::routes)
         .configure(sets::routes)
+        .configure(flags::routes)
 }
 
 #[cfg(test)]

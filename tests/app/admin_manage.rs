@@ -3,7 +3,7 @@
 
 use crate::admin::{PASSWORD, admin};
 use crate::helpers::{
-    TestDb, Visitor, db_tests, fixture, location, rehearse_with_input, spawn_app,
+    TestDb, Visitor, db_tests, fixture, hidden_value, location, rehearse_with_input, spawn_app,
 };
 
 /// The "new" count of the study page.
@@ -142,7 +142,92 @@ fn a_retired_question_leaves_the_site_until_restored(test_db: TestDb) {
     assert_eq!(response.status(), 404);
 }
 
+/// Flags a question the way the study page does.
+fn flag(visitor: &Visitor, key: &str, reason: &str, comment: &str) {
+    let page = visitor.get(&format!("/study/q/{key}")).text().unwrap();
+    let field = |name: &str| hidden_value(&page, name).unwrap();
+    let response = visitor.post_form(
+        &format!("/study/q/{key}/flag"),
+        &[
+            ("csrf", field("csrf").as_str()),
+            ("started", field("started").as_str()),
+            ("submission", field("submission").as_str()),
+            ("reason", reason),
+            ("comment", comment),
+        ],
+    );
+    assert_eq!(response.status(), 303);
+}
+
+/// The action of the first "resolve" form on the flags page.
+fn first_resolve_action(page: &str) -> String {
+    let start = page.find("action=\"/admin/flags/").expect("a resolve form") + "action=\"".len();
+    let end = page[start..].find('"').unwrap() + start;
+    page[start..end].to_owned()
+}
+
+fn admins_see_flags_and_resolve_them(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let root = app.new_visitor();
+    admin(&app, &root, "root");
+    let carol = app.new_visitor();
+    assert_eq!(carol.sign_up("carol", PASSWORD).status(), 303);
+    let page = root.get("/admin/flags").text().unwrap();
+    assert!(page.contains("<title>Open flags · Admin · Rehearse</title>"));
+    assert!(page.contains("No open flags."));
+
+    flag(
+        &carol,
+        "streams/backpressure",
+        "unclear",
+        "Which producer is meant?",
+    );
+    flag(
+        &carol,
+        "event-loop/phases-order",
+        "wrong",
+        "Close callbacks come last",
+    );
+    let page = root.get("/admin/flags").text().unwrap();
+    // Newest first.
+    let newest = page.find("Close callbacks come last").unwrap();
+    let older = page.find("Which producer is meant?").unwrap();
+    assert!(newest < older);
+    assert!(page.contains("<a href=\"/questions/streams/backpressure\">What is backpressure?</a>"));
+    assert!(page.contains("<td>carol</td>"));
+    assert!(page.contains("<td>unclear</td>"));
+
+    let csrf = root.csrf_from("/admin/flags");
+    let action = first_resolve_action(&page);
+    let response = root.post_form(&action, &[("csrf", &csrf)]);
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/admin/flags?done=resolved");
+    let page = root.get(&location(&response)).text().unwrap();
+    assert!(page.contains("The flag is resolved."));
+    assert!(!page.contains("Close callbacks come last"));
+    assert!(page.contains("Which producer is meant?"));
+
+    // Everything: open first, then the resolved one with who resolved it.
+    let page = root.get("/admin/flags?show=all").text().unwrap();
+    assert!(page.contains("<title>All flags · Admin · Rehearse</title>"));
+    let open = page.find("Which producer is meant?").unwrap();
+    let resolved = page.find("Close callbacks come last").unwrap();
+    assert!(open < resolved);
+    assert!(page.contains(" by root"));
+
+    // Resolving twice changes nothing; an unknown flag is not found.
+    let response = root.post_form(&action, &[("csrf", &csrf), ("show", "all")]);
+    assert_eq!(
+        location(&response),
+        "/admin/flags?show=all&done=already-resolved"
+    );
+    let response = root.post_form("/admin/flags/nope/resolve", &[("csrf", &csrf)]);
+    assert_eq!(response.status(), 404);
+    assert!(root.get("/admin").text().unwrap().contains("1 open flag."));
+}
+
 db_tests!(
+    admins_see_flags_and_resolve_them,
     disabling_a_set_takes_it_out_of_everyones_study,
     exported_sets_import_back_unchanged,
     a_retired_question_leaves_the_site_until_restored,
