@@ -8,6 +8,7 @@ pub mod guard;
 pub mod manage;
 pub mod overview;
 pub mod sets;
+pub mod users;
 
 use actix_web::web;
 
@@ -28,6 +29,11 @@ pub const ROUTES: &[(&str, &str)] = &[
         "POST",
         "/admin/flags/00000000-0000-0000-0000-000000000000/resolve",
     ),
+    ("GET", "/admin/users"),
+    ("POST", "/admin/users/no-such-user/make-admin"),
+    ("POST", "/admin/users/no-such-user/revoke-admin"),
+    ("POST", "/admin/users/no-such-user/disable"),
+    ("POST", "/admin/users/no-such-user/enable"),
 ];
 
 /// Registers the admin scope with its guard.
@@ -45,6 +51,7 @@ pub fn scope() -> actix_web::Scope<
         .configure(overview::routes)
         .configure(sets::routes)
         .configure(flags::routes)
+        .configure(users::routes)
 }
 
 #[cfg(test)]

@@ -3,8 +3,11 @@
 
 use crate::admin::{PASSWORD, admin};
 use crate::helpers::{
-    TestDb, Visitor, db_tests, fixture, hidden_value, location, rehearse_with_input, spawn_app,
+    TestApp, TestDb, Visitor, db_tests, fixture, hidden_value, location, rehearse_with_input,
+    spawn_app,
 };
+use diesel::prelude::*;
+use rehearse::db::schema::{sessions, users};
 
 /// The "new" count of the study page.
 fn new_today(visitor: &Visitor) -> u32 {
@@ -21,6 +24,10 @@ fn disabling_a_set_takes_it_out_of_everyones_study(test_db: TestDb) {
     let carol = app.new_visitor();
     assert_eq!(carol.sign_up("carol", PASSWORD).status(), 303);
     assert_eq!(new_today(&carol), 3);
+    let overview = root.get("/admin").text().unwrap();
+    for link in ["/admin/sets", "/admin/flags", "/admin/users"] {
+        assert!(overview.contains(&format!("href=\"{link}\"")), "{link}");
+    }
 
     let page = root.get("/admin/sets").text().unwrap();
     assert!(page.contains("<title>Question sets · Admin · Rehearse</title>"));
@@ -226,7 +233,146 @@ fn admins_see_flags_and_resolve_them(test_db: TestDb) {
     assert!(root.get("/admin").text().unwrap().contains("1 open flag."));
 }
 
+fn user_id(app: &TestApp, name: &str) -> String {
+    let mut conn = app.db.reader().unwrap();
+    users::table
+        .filter(users::username.eq(name))
+        .select(users::id)
+        .get_result(&mut *conn)
+        .unwrap()
+}
+
+fn sign_in(visitor: &Visitor, name: &str) -> reqwest::blocking::Response {
+    let csrf = visitor.csrf_from("/signin");
+    visitor.post_form(
+        "/signin",
+        &[
+            ("username", name),
+            ("password", PASSWORD),
+            ("csrf", &csrf),
+            ("next", "/study"),
+        ],
+    )
+}
+
+fn disabling_an_account_signs_it_out_at_once(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let root = app.new_visitor();
+    admin(&app, &root, "root");
+    let carol = app.new_visitor();
+    assert_eq!(carol.sign_up("carol", PASSWORD).status(), 303);
+    assert_eq!(carol.get("/study").status(), 200);
+    let page = root.get("/admin/users").text().unwrap();
+    assert!(page.contains("<title>Accounts · Admin · Rehearse</title>"));
+    assert!(page.contains("root (you)"));
+    assert!(page.contains("Disable<span class=\"visually-hidden\"> carol</span>"));
+
+    let carol_id = user_id(&app, "carol");
+    let csrf = root.csrf_from("/admin/users");
+    let response = root.post_form(
+        &format!("/admin/users/{carol_id}/disable"),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/admin/users?done=disabled");
+    let page = root.get(&location(&response)).text().unwrap();
+    assert!(page.contains("signed out everywhere"));
+    assert!(page.contains("Enable<span class=\"visually-hidden\"> carol</span>"));
+    // Her very next request is anonymous, and her sessions are gone.
+    let response = carol.get("/study");
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/signin?next=%2Fstudy");
+    {
+        let mut conn = app.db.reader().unwrap();
+        let left: i64 = sessions::table
+            .filter(sessions::user_id.eq(&carol_id))
+            .count()
+            .get_result(&mut *conn)
+            .unwrap();
+        assert_eq!(left, 0);
+    }
+    assert_eq!(sign_in(&carol, "carol").status(), 401);
+
+    let response = root.post_form(
+        &format!("/admin/users/{carol_id}/enable"),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(location(&response), "/admin/users?done=enabled");
+    let response = sign_in(&carol, "carol");
+    assert_eq!(response.status(), 303);
+    assert_eq!(carol.get("/study").status(), 200);
+    let response = root.post_form("/admin/users/nobody/disable", &[("csrf", &csrf)]);
+    assert_eq!(response.status(), 404);
+}
+
+fn the_last_admin_cannot_be_removed(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let root = app.new_visitor();
+    admin(&app, &root, "root");
+    let carol = app.new_visitor();
+    assert_eq!(carol.sign_up("carol", PASSWORD).status(), 303);
+    let dave = app.new_visitor();
+    assert_eq!(dave.sign_up("dave", PASSWORD).status(), 303);
+    let (root_id, carol_id, dave_id) = (
+        user_id(&app, "root"),
+        user_id(&app, "carol"),
+        user_id(&app, "dave"),
+    );
+    let csrf = root.csrf_from("/admin/users");
+    let post = |visitor: &Visitor, csrf: &str, id: &str, action: &str| {
+        let response = visitor.post_form(&format!("/admin/users/{id}/{action}"), &[("csrf", csrf)]);
+        assert_eq!(response.status(), 303, "{action} {id}");
+        location(&response)
+    };
+    for action in ["revoke-admin", "disable"] {
+        let target = post(&root, &csrf, &root_id, action);
+        assert_eq!(target, "/admin/users?refused=last-admin");
+        let response = root.get(&target);
+        assert_eq!(response.status(), 409);
+        assert!(
+            response.text().unwrap().contains(
+                "role=\"alert\">Nothing changed: this is the last admin who can sign in."
+            )
+        );
+        assert_eq!(root.get("/admin").status(), 200);
+    }
+
+    // With a second admin, the first may step down (and leaves the admin pages).
+    assert_eq!(
+        post(&root, &csrf, &carol_id, "make-admin"),
+        "/admin/users?done=made-admin"
+    );
+    assert_eq!(
+        post(&root, &csrf, &dave_id, "make-admin"),
+        "/admin/users?done=made-admin"
+    );
+    assert_eq!(post(&root, &csrf, &root_id, "revoke-admin"), "/");
+    assert_eq!(root.get("/admin").status(), 403);
+    // A disabled admin does not count: carol is then the last one who can sign in.
+    let csrf = carol.csrf_from("/admin/users");
+    assert_eq!(
+        post(&carol, &csrf, &dave_id, "disable"),
+        "/admin/users?done=disabled"
+    );
+    assert_eq!(
+        post(&carol, &csrf, &carol_id, "disable"),
+        "/admin/users?refused=last-admin"
+    );
+    assert_eq!(
+        post(&carol, &csrf, &carol_id, "revoke-admin"),
+        "/admin/users?refused=last-admin"
+    );
+    // Revoking a disabled admin is fine.
+    assert_eq!(
+        post(&carol, &csrf, &dave_id, "revoke-admin"),
+        "/admin/users?done=revoked-admin"
+    );
+    assert_eq!(carol.get("/admin").status(), 200);
+}
+
 db_tests!(
+    disabling_an_account_signs_it_out_at_once,
+    the_last_admin_cannot_be_removed,
     admins_see_flags_and_resolve_them,
     disabling_a_set_takes_it_out_of_everyones_study,
     exported_sets_import_back_unchanged,
