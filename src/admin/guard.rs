@@ -3,7 +3,8 @@
 use crate::accounts::service::Role;
 use crate::web::auth::current_user;
 use crate::web::error::AppError;
-use actix_web::body::MessageBody;
+use actix_web::ResponseError;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 
@@ -11,13 +12,14 @@ use actix_web::middleware::Next;
 pub async fn require_admin(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    match current_user(request.request()).await? {
-        Some(user) if user.role == Role::Admin => next.call(request).await,
-        Some(_) => Err(AppError::Forbidden(
-            "This page is for admins. Ask an admin if you need access.".into(),
-        )
-        .into()),
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let refusal = match current_user(request.request()).await? {
+        Some(user) if user.role == Role::Admin => {
+            return Ok(next.call(request).await?.map_into_left_body());
+        }
+        Some(_) => {
+            AppError::Forbidden("This page is for admins. Ask an admin if you need access.".into())
+        }
         None => {
             let path = request
                 .uri()
@@ -30,7 +32,13 @@ pub async fn require_admin(
             } else {
                 "/admin".into()
             };
-            Err(AppError::SignInRequired { next }.into())
+            AppError::SignInRequired { next }
         }
-    }
+    };
+    let mut response = refusal.error_response();
+    // The request's body (an upload, say) is left unread, so the connection cannot be reused.
+    response
+        .head_mut()
+        .set_connection_type(actix_web::http::ConnectionType::Close);
+    Ok(request.into_response(response).map_into_right_body())
 }

@@ -3,10 +3,14 @@
 //! Everything lives under `/admin`, behind one guard ([`guard::require_admin`]) wrapped
 //! around the whole scope, so a new admin route cannot forget the check.
 
+pub mod flags;
 pub mod guard;
 pub mod history;
 pub mod import;
+pub mod manage;
 pub mod overview;
+pub mod sets;
+pub mod users;
 
 use actix_web::web;
 
@@ -23,6 +27,24 @@ pub const ROUTES: &[(&str, &str)] = &[
     ),
     ("GET", "/admin/imports"),
     ("GET", "/admin/imports/00000000-0000-0000-0000-000000000000"),
+    ("GET", "/admin/sets"),
+    ("GET", "/admin/sets/streams"),
+    ("POST", "/admin/sets/streams/enable"),
+    ("POST", "/admin/sets/streams/disable"),
+    ("GET", "/admin/sets/streams/export"),
+    ("GET", "/admin/topics/export"),
+    ("POST", "/admin/questions/streams/backpressure/retire"),
+    ("POST", "/admin/questions/streams/backpressure/restore"),
+    ("GET", "/admin/flags"),
+    (
+        "POST",
+        "/admin/flags/00000000-0000-0000-0000-000000000000/resolve",
+    ),
+    ("GET", "/admin/users"),
+    ("POST", "/admin/users/no-such-user/make-admin"),
+    ("POST", "/admin/users/no-such-user/revoke-admin"),
+    ("POST", "/admin/users/no-such-user/disable"),
+    ("POST", "/admin/users/no-such-user/enable"),
 ];
 
 /// Registers the admin scope with its guard.
@@ -40,6 +62,9 @@ pub fn scope() -> actix_web::Scope<
         .configure(overview::routes)
         .configure(import::routes)
         .configure(history::routes)
+        .configure(sets::routes)
+        .configure(flags::routes)
+        .configure(users::routes)
 }
 
 #[cfg(test)]

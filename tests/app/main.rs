@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod admin_import;
+mod admin_manage;
 mod bank_lint;
 mod browse;
 mod browser;

@@ -1,0 +1,452 @@
+//! `/admin/sets`: every question set, switched on or off for study, exported as YAML, and its
+//! questions retired or restored one by one. Every change bumps the bank's generation in the
+//! same transaction, so every instance reloads its in-memory copy.
+
+use super::manage::{Outcome, bump_bank_generation, see_other, when};
+use crate::bank::export::{self, ExportError};
+use crate::bank::queries::QuestionListItem;
+use crate::db::DbConnection;
+use crate::db::schema::{question_sets, questions, topics};
+use crate::web::AppState;
+use crate::web::auth::{PageContext, verify_csrf};
+use crate::web::error::AppError;
+use crate::web::form::Fields;
+use crate::web::layout::Nav;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+/// A set in the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetRow {
+    pub slug: String,
+    pub title: String,
+    pub enabled: bool,
+    pub active: i64,
+    pub retired: i64,
+}
+
+/// Every set in roadmap order, with its active and retired question counts.
+pub fn list_sets(conn: &mut DbConnection) -> QueryResult<Vec<SetRow>> {
+    let counts = |conn: &mut DbConnection, retired: bool| -> QueryResult<HashMap<String, i64>> {
+        let query = questions::table
+            .group_by(questions::set_slug)
+            .select((questions::set_slug, count_star()))
+            .into_boxed();
+        let query = if retired {
+            query.filter(questions::retired_at.is_not_null())
+        } else {
+            query.filter(questions::retired_at.is_null())
+        };
+        Ok(query.load::<(String, i64)>(conn)?.into_iter().collect())
+    };
+    let active = counts(conn, false)?;
+    let retired = counts(conn, true)?;
+    Ok(question_sets::table
+        .order(question_sets::position.asc())
+        .select((
+            question_sets::slug,
+            question_sets::title,
+            question_sets::enabled,
+        ))
+        .load::<(String, String, bool)>(conn)?
+        .into_iter()
+        .map(|(slug, title, enabled)| SetRow {
+            active: active.get(&slug).copied().unwrap_or(0),
+            retired: retired.get(&slug).copied().unwrap_or(0),
+            slug,
+            title,
+            enabled,
+        })
+        .collect())
+}
+
+/// A question of a set, retired or not.
+#[derive(Clone, Debug)]
+pub struct SetQuestion {
+    pub local_id: String,
+    pub key: String,
+    pub summary: String,
+    pub topic: String,
+    pub difficulty: String,
+    /// When it was retired, as shown.
+    pub retired: Option<String>,
+}
+
+/// A set with all its questions in file order.
+#[derive(Clone, Debug)]
+pub struct SetDetail {
+    pub slug: String,
+    pub title: String,
+    pub enabled: bool,
+    pub questions: Vec<SetQuestion>,
+}
+
+pub fn set_detail(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<SetDetail>> {
+    let Some((title, enabled)) = question_sets::table
+        .find(slug)
+        .select((question_sets::title, question_sets::enabled))
+        .get_result::<(String, bool)>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let rows = questions::table
+        .inner_join(topics::table)
+        .filter(questions::set_slug.eq(slug))
+        .order(questions::position.asc())
+        .select((
+            questions::local_id,
+            questions::question_key,
+            questions::prompt_md,
+            topics::title,
+            questions::difficulty,
+            questions::retired_at,
+        ))
+        .load::<(
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<NaiveDateTime>,
+        )>(conn)?;
+    let questions = rows
+        .into_iter()
+        .map(
+            |(local_id, key, prompt_md, topic, difficulty, retired_at)| SetQuestion {
+                summary: QuestionListItem {
+                    set_slug: slug.to_owned(),
+                    local_id: local_id.clone(),
+                    topic_title: String::new(),
+                    difficulty: String::new(),
+                    kind: String::new(),
+                    prompt_md,
+                }
+                .summary(),
+                local_id,
+                key,
+                topic,
+                difficulty,
+                retired: retired_at.map(when),
+            },
+        )
+        .collect();
+    Ok(Some(SetDetail {
+        slug: slug.to_owned(),
+        title,
+        enabled,
+        questions,
+    }))
+}
+
+/// Whether a change found what it was asked to change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Done,
+    NotFound,
+}
+
+/// Switches a set on or off for everyone's study (interviews skip disabled sets too).
+pub fn set_enabled(conn: &mut DbConnection, slug: &str, enabled: bool) -> QueryResult<Change> {
+    crate::db::write_transaction(conn, |conn| {
+        bump_bank_generation(conn)?;
+        let changed = diesel::update(question_sets::table.find(slug))
+            .set(question_sets::enabled.eq(enabled))
+            .execute(conn)?;
+        Ok(if changed == 0 {
+            Change::NotFound
+        } else {
+            Change::Done
+        })
+    })
+}
+
+/// Retires a question (`Some(now)`: hidden everywhere, history kept) or restores it (`None`).
+/// An import of a file that still holds the question restores it.
+pub fn set_question_retired(
+    conn: &mut DbConnection,
+    key: &str,
+    retired_at: Option<NaiveDateTime>,
+) -> QueryResult<Change> {
+    crate::db::write_transaction(conn, |conn| {
+        bump_bank_generation(conn)?;
+        let target = questions::table.filter(questions::question_key.eq(key));
+        let changed = match retired_at {
+            // Retiring again keeps the first date.
+            Some(at) => diesel::update(target.filter(questions::retired_at.is_null()))
+                .set(questions::retired_at.eq(Some(at)))
+                .execute(conn)?,
+            None => diesel::update(target)
+                .set(questions::retired_at.eq(None::<NaiveDateTime>))
+                .execute(conn)?,
+        };
+        if changed == 0 {
+            let exists = questions::table
+                .filter(questions::question_key.eq(key))
+                .count()
+                .get_result::<i64>(conn)?
+                > 0;
+            if !exists {
+                return Ok(Change::NotFound);
+            }
+        }
+        Ok(Change::Done)
+    })
+}
+
+/// What an action on this page did, for the notice after the redirect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetNotice {
+    Enabled,
+    Disabled,
+    Retired,
+    Restored,
+}
+
+impl SetNotice {
+    const ALL: [SetNotice; 4] = [
+        SetNotice::Enabled,
+        SetNotice::Disabled,
+        SetNotice::Retired,
+        SetNotice::Restored,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SetNotice::Enabled => "enabled",
+            SetNotice::Disabled => "disabled",
+            SetNotice::Retired => "retired",
+            SetNotice::Restored => "restored",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            SetNotice::Enabled => "The set is enabled: its questions are back in study queues.",
+            SetNotice::Disabled => {
+                "The set is disabled: its questions have left every study queue and new interviews."
+            }
+            SetNotice::Retired => {
+                "The question is retired: nobody sees it any more; its review history is kept."
+            }
+            SetNotice::Restored => "The question is restored and can be studied again.",
+        }
+    }
+
+    fn from_code(code: Option<&str>) -> Option<SetNotice> {
+        let code = code?;
+        SetNotice::ALL.into_iter().find(|n| n.code() == code)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/sets.html")]
+struct SetsPage {
+    nav: Nav,
+    csrf: String,
+    sets: Vec<SetRow>,
+    notice: Option<&'static str>,
+}
+
+#[get("/sets")]
+async fn sets_page(
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    query: web::Query<Outcome>,
+) -> Result<HttpResponse, AppError> {
+    let sets = state.read(|conn| Ok(list_sets(conn)?)).await?;
+    let page = SetsPage {
+        nav: ctx.nav(),
+        csrf: ctx.csrf.clone(),
+        sets,
+        notice: SetNotice::from_code(query.done.as_deref()).map(SetNotice::message),
+    };
+    Ok(ctx.html(StatusCode::OK, page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "admin/set.html")]
+struct SetPage {
+    nav: Nav,
+    csrf: String,
+    set: SetDetail,
+    notice: Option<&'static str>,
+}
+
+#[get("/sets/{slug}")]
+async fn set_page(
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<Outcome>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let set = state
+        .read(move |conn| set_detail(conn, &slug)?.ok_or(AppError::NotFound))
+        .await?;
+    let page = SetPage {
+        nav: ctx.nav(),
+        csrf: ctx.csrf.clone(),
+        set,
+        notice: SetNotice::from_code(query.done.as_deref()).map(SetNotice::message),
+    };
+    Ok(ctx.html(StatusCode::OK, page.render()?))
+}
+
+async fn change_set(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    slug: String,
+    form: web::Form<Vec<(String, String)>>,
+    enabled: bool,
+) -> Result<HttpResponse, AppError> {
+    let fields = Fields(form.into_inner());
+    ctx.require_user(&req)?;
+    verify_csrf(&req, fields.get("csrf"))?;
+    let change = state
+        .write(move |conn| Ok(set_enabled(conn, &slug, enabled)?))
+        .await?;
+    let notice = if enabled {
+        SetNotice::Enabled
+    } else {
+        SetNotice::Disabled
+    };
+    match change {
+        Change::Done => Ok(see_other(&format!("/admin/sets?done={}", notice.code()))),
+        Change::NotFound => Err(AppError::NotFound),
+    }
+}
+
+#[post("/sets/{slug}/enable")]
+async fn enable_set(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    change_set(req, ctx, state, path.into_inner(), form, true).await
+}
+
+#[post("/sets/{slug}/disable")]
+async fn disable_set(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    change_set(req, ctx, state, path.into_inner(), form, false).await
+}
+
+async fn change_question(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    (set, id): (String, String),
+    form: web::Form<Vec<(String, String)>>,
+    retire: bool,
+) -> Result<HttpResponse, AppError> {
+    let fields = Fields(form.into_inner());
+    ctx.require_user(&req)?;
+    verify_csrf(&req, fields.get("csrf"))?;
+    let now = state.clock.now().naive_utc();
+    let key = format!("{set}/{id}");
+    let change = state
+        .write(move |conn| Ok(set_question_retired(conn, &key, retire.then_some(now))?))
+        .await?;
+    let notice = if retire {
+        SetNotice::Retired
+    } else {
+        SetNotice::Restored
+    };
+    match change {
+        Change::Done => Ok(see_other(&format!(
+            "/admin/sets/{set}?done={}#q-{id}",
+            notice.code()
+        ))),
+        Change::NotFound => Err(AppError::NotFound),
+    }
+}
+
+#[post("/questions/{set}/{id}/retire")]
+async fn retire_question(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    change_question(req, ctx, state, path.into_inner(), form, true).await
+}
+
+#[post("/questions/{set}/{id}/restore")]
+async fn restore_question(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    change_question(req, ctx, state, path.into_inner(), form, false).await
+}
+
+/// A YAML file to download.
+fn yaml_download(file_name: String, text: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/yaml; charset=utf-8")
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(file_name)],
+        })
+        .body(text)
+}
+
+fn export_error(error: ExportError) -> AppError {
+    match error {
+        ExportError::UnknownSet(_) => AppError::NotFound,
+        ExportError::Query(e) => e.into(),
+        other => AppError::Unexpected(other.to_string()),
+    }
+}
+
+/// One set as the import reads it (active questions only): importing it changes nothing.
+#[get("/sets/{slug}/export")]
+async fn export_set(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let file_name = format!("{slug}.yaml");
+    let text = state
+        .read(move |conn| export::set_yaml(conn, &slug).map_err(export_error))
+        .await?;
+    Ok(yaml_download(file_name, text))
+}
+
+/// The topic tree, which an import into an empty database needs beside the set files.
+#[get("/topics/export")]
+async fn export_topics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let text = state
+        .read(|conn| export::topics_yaml(conn).map_err(export_error))
+        .await?;
+    Ok(yaml_download("topics.yaml".into(), text))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(sets_page)
+        .service(set_page)
+        .service(enable_set)
+        .service(disable_set)
+        .service(retire_question)
+        .service(restore_question)
+        .service(export_set)
+        .service(export_topics);
+}
