@@ -264,78 +264,26 @@ async fn change_user(
     }
 }
 
-#[post("/users/{id}/make-admin")]
-async fn make_admin(
+/// `POST /admin/users/{id}/make-admin`, `revoke-admin`, `disable` or `enable`.
+#[post("/users/{id}/{action}")]
+async fn user_action(
     req: HttpRequest,
     ctx: PageContext,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<(String, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    change_user(
-        req,
-        ctx,
-        state,
-        path.into_inner(),
-        form,
-        UserAction::MakeAdmin,
-    )
-    .await
-}
-
-#[post("/users/{id}/revoke-admin")]
-async fn revoke_admin(
-    req: HttpRequest,
-    ctx: PageContext,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
-    change_user(
-        req,
-        ctx,
-        state,
-        path.into_inner(),
-        form,
-        UserAction::RevokeAdmin,
-    )
-    .await
-}
-
-#[post("/users/{id}/disable")]
-async fn disable_user(
-    req: HttpRequest,
-    ctx: PageContext,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
-    change_user(
-        req,
-        ctx,
-        state,
-        path.into_inner(),
-        form,
-        UserAction::Disable,
-    )
-    .await
-}
-
-#[post("/users/{id}/enable")]
-async fn enable_user(
-    req: HttpRequest,
-    ctx: PageContext,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
-    change_user(req, ctx, state, path.into_inner(), form, UserAction::Enable).await
+    let (id, action) = path.into_inner();
+    let action = match action.as_str() {
+        "make-admin" => UserAction::MakeAdmin,
+        "revoke-admin" => UserAction::RevokeAdmin,
+        "disable" => UserAction::Disable,
+        "enable" => UserAction::Enable,
+        _ => return Err(AppError::NotFound),
+    };
+    change_user(req, ctx, state, id, form, action).await
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(users_page)
-        .service(make_admin)
-        .service(revoke_admin)
-        .service(disable_user)
-        .service(enable_user);
+    cfg.service(users_page).service(user_action);
 }
