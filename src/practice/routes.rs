@@ -53,6 +53,27 @@ fn today_for(settings: Settings, now: DateTime<Utc>) -> Today {
     }
 }
 
+/// The user's study day and today's queue, for one topic (when the bank knows it) or all.
+fn todays_queue(
+    conn: &mut crate::db::DbConnection,
+    bank: &BankSnapshot,
+    user_id: &str,
+    now: DateTime<Utc>,
+    topic: Option<String>,
+) -> Result<(Today, Option<String>, Queue), AppError> {
+    let day = today_for(load_settings(conn, user_id)?, now);
+    let topic = known_topic(bank, topic);
+    let queue = service::load_queue(
+        conn,
+        bank,
+        &day.settings,
+        user_id,
+        day.today,
+        topic.as_deref(),
+    )?;
+    Ok((day, topic, queue))
+}
+
 /// "again tomorrow", "again in 6 days", or for a same-day re-drill "schedule unchanged".
 pub fn again_phrase(interval_days: i32, is_redrill: bool) -> String {
     if is_redrill {
@@ -117,8 +138,7 @@ pub fn today_counts(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Counts, AppError> {
-    let day = today_for(load_settings(conn, user_id)?, now);
-    let queue = service::load_queue(conn, bank, &day.settings, user_id, day.today, None)?;
+    let (_, _, queue) = todays_queue(conn, bank, user_id, now, None)?;
     Ok(Counts::from(&queue))
 }
 
@@ -200,16 +220,7 @@ async fn study(
     let page = state
         .read(move |conn| {
             let bank = cache.snapshot(conn)?;
-            let day = today_for(load_settings(conn, &user_id)?, now);
-            let topic = known_topic(&bank, topic);
-            let queue = service::load_queue(
-                conn,
-                &bank,
-                &day.settings,
-                &user_id,
-                day.today,
-                topic.as_deref(),
-            )?;
+            let (day, topic, queue) = todays_queue(conn, &bank, &user_id, now, topic)?;
             let last = service::last_grade(conn, &user_id, day.today)?;
             let next_due = service::next_due_day(conn, &user_id, day.today)?;
             let preview = queue
@@ -314,16 +325,7 @@ async fn next_card(
     let (next, topic) = state
         .read(move |conn| {
             let bank = cache.snapshot(conn)?;
-            let day = today_for(load_settings(conn, &user_id)?, now);
-            let topic = known_topic(&bank, topic);
-            let queue = service::load_queue(
-                conn,
-                &bank,
-                &day.settings,
-                &user_id,
-                day.today,
-                topic.as_deref(),
-            )?;
+            let (_, topic, queue) = todays_queue(conn, &bank, &user_id, now, topic)?;
             let next = queue
                 .next()
                 .and_then(|id| bank.by_id(id))
@@ -430,16 +432,7 @@ async fn card_page(
             let Some(question) = bank.by_key(&key) else {
                 return Err(AppError::NotFound);
             };
-            let day = today_for(load_settings(conn, &user_id)?, now);
-            let topic = known_topic(&bank, view.topic);
-            let queue = service::load_queue(
-                conn,
-                &bank,
-                &day.settings,
-                &user_id,
-                day.today,
-                topic.as_deref(),
-            )?;
+            let (day, topic, queue) = todays_queue(conn, &bank, &user_id, now, view.topic)?;
             let card = service::card_state(conn, &user_id, &question.id)?;
             let last = service::last_grade(conn, &user_id, day.today)?;
             let now_ms = now.timestamp_millis();
