@@ -133,6 +133,11 @@ impl Application {
         })
     }
 
+    /// Stops the server from elsewhere (tests end their server, and its connections, this way).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests and stops.
     pub async fn run_until_stopped(self) -> Result<(), StartError> {
         Ok(self.server.await?)

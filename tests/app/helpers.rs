@@ -233,7 +233,20 @@ pub struct TestApp {
     pub db: Db,
     /// The `--database` value for CLI runs against the same database.
     pub database_url: String,
+    server: Option<(actix_web::dev::ServerHandle, std::thread::JoinHandle<()>)>,
     _test_db: TestDb,
+}
+
+impl Drop for TestApp {
+    /// Stops the server and waits for it, so its database connections close with the test
+    /// (PostgreSQL allows only so many clients at once).
+    fn drop(&mut self) {
+        if let Some((handle, thread)) = self.server.take() {
+            // `stop` sends the command at once; the future only reports completion.
+            drop(handle.stop(false));
+            let _ = thread.join();
+        }
+    }
 }
 
 impl std::ops::Deref for TestApp {
@@ -389,24 +402,26 @@ pub fn spawn_app_with_clock(
     };
     let url = test_db.url.clone();
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
+    let thread = std::thread::spawn(move || {
         let system = actix_web::rt::System::new();
         system.block_on(async move {
             let app = rehearse::web::Application::build(url, args, clock).await;
             match app {
                 Ok(app) => {
-                    tx.send(Ok((app.port, app.state.db.clone()))).unwrap();
+                    tx.send(Ok((app.port, app.state.db.clone(), app.handle())))
+                        .unwrap();
                     let _ = app.run_until_stopped().await;
                 }
                 Err(e) => tx.send(Err(e.to_string())).unwrap(),
             }
         });
     });
-    let (port, db) = rx.recv().unwrap().unwrap();
+    let (port, db, handle) = rx.recv().unwrap().unwrap();
     TestApp {
         visitor: Visitor::new(&format!("http://127.0.0.1:{port}")),
         db,
         database_url: test_db.url_text.clone(),
+        server: Some((handle, thread)),
         _test_db: test_db,
     }
 }
