@@ -150,13 +150,14 @@ pub fn build(items: &[ReportItem]) -> Report {
         .enumerate()
         .min_by_key(|(index, a)| (a.percent, *index))
         .map(|(_, a)| a.clone());
+    let spread = strongest.as_ref().map(|a| a.percent) != weakest.as_ref().map(|a| a.percent);
     Report {
         overtime_questions: rows.iter().filter(|r| r.overtime_secs.is_some()).count(),
         rows,
         percent: (answered > 0).then(|| percent_of(points, answered)),
-        // With one area, it is both; say it once.
-        strongest: if areas.len() > 1 { strongest } else { None },
-        weakest: if areas.len() > 1 { weakest } else { None },
+        // Only when the areas differ: with one area, or all equal, there is no strongest.
+        strongest: if spread { strongest } else { None },
+        weakest: if spread { weakest } else { None },
         areas,
     }
 }
@@ -215,6 +216,16 @@ mod tests {
         assert_eq!(report.areas[0].percent, 70);
         assert_eq!(report.strongest.unwrap().area_id, "streams");
         assert_eq!(report.weakest.unwrap().area_id, "security");
+    }
+
+    #[test]
+    fn equal_areas_have_no_strongest_or_weakest() {
+        let report = build(&[
+            item("streams", Some(3), false, None),
+            item("security", Some(3), false, None),
+        ]);
+        assert_eq!(report.areas.len(), 2);
+        assert!(report.strongest.is_none() && report.weakest.is_none());
     }
 
     #[test]

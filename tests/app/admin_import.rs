@@ -144,7 +144,10 @@ fn a_preview_shows_the_changes_and_apply_makes_them(test_db: TestDb) {
     assert!(details.contains("1 added, 1 updated, 0 retired, 1 unchanged"));
     assert!(details.contains("<code>event-loop.yaml</code>"));
     let history = app.get("/admin/imports").text().unwrap();
-    assert!(history.contains(">root</td><td>web</td>"), "{history}");
+    assert!(
+        history.contains(">root</td><td data-label=\"From\">web</td>"),
+        "{history}"
+    );
     // Candidates see the new question at once.
     let page = app.get("/questions/event-loop/brand-new").text().unwrap();
     assert!(page.contains("What does setTimeout(fn, 0) guarantee?"));
