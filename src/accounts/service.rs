@@ -1,7 +1,7 @@
 //! Account storage: users, sessions and sign-in failures.
 
 use crate::db::DbConnection;
-use crate::db::schema::{login_failures, sessions, users};
+use crate::db::schema::{app_locks, login_failures, sessions, users};
 use base64::Engine as _;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -45,6 +45,10 @@ pub struct SessionUser {
     pub username: String,
     pub role: Role,
     pub session_id: String,
+    /// The user's study version at this request (see `practice::state`).
+    pub study_version: i64,
+    /// The bank's generation at this request (see `bank::cache`).
+    pub bank_generation: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,7 +141,10 @@ pub fn start_session(
     Ok(token)
 }
 
-/// The user of a live session, and whether its `last_seen_at` is due for a refresh.
+/// The user of a live session, and whether its `last_seen_at` is due for a refresh. The one
+/// query also brings the two version numbers that tell whether this instance's in-memory copies
+/// of the user's study state and of the bank are current, so a signed-in request whose copies
+/// are current needs no other query.
 pub fn session_user(
     conn: &mut DbConnection,
     token: &str,
@@ -146,6 +153,7 @@ pub fn session_user(
     let id = token_hash(token);
     let row = sessions::table
         .inner_join(users::table)
+        .inner_join(app_locks::table.on(app_locks::name.eq(crate::bank::cache::BANK_VERSION)))
         .filter(sessions::id.eq(&id))
         .filter(sessions::expires_at.gt(now))
         .filter(sessions::last_seen_at.gt(now - Duration::days(IDLE_EXPIRY_DAYS)))
@@ -155,20 +163,26 @@ pub fn session_user(
             users::username,
             users::role,
             sessions::last_seen_at,
+            users::study_version,
+            app_locks::generation,
         ))
-        .get_result::<(String, String, String, NaiveDateTime)>(conn)
+        .get_result::<(String, String, String, NaiveDateTime, i64, i64)>(conn)
         .optional()?;
-    Ok(row.map(|(user_id, username, role, last_seen)| {
-        (
-            SessionUser {
-                user_id,
-                username,
-                role: Role::parse(&role),
-                session_id: id,
-            },
-            now - last_seen > Duration::minutes(TOUCH_EVERY_MINUTES),
-        )
-    }))
+    Ok(row.map(
+        |(user_id, username, role, last_seen, study_version, bank_generation)| {
+            (
+                SessionUser {
+                    user_id,
+                    username,
+                    role: Role::parse(&role),
+                    session_id: id,
+                    study_version,
+                    bank_generation,
+                },
+                now - last_seen > Duration::minutes(TOUCH_EVERY_MINUTES),
+            )
+        },
+    ))
 }
 
 pub fn touch_session(
@@ -271,6 +285,7 @@ pub fn save_settings(
 ) -> QueryResult<()> {
     use crate::db::schema::user_inactive_sets;
     crate::db::write_transaction(conn, |conn| {
+        crate::practice::service::bump_study_version(conn, user_id)?;
         diesel::update(users::table.find(user_id))
             .set((
                 users::new_per_day.eq(i32::try_from(settings.new_per_day).unwrap_or(i32::MAX)),

@@ -242,7 +242,7 @@ async fn receive_upload(
         .write(move |conn| {
             let base_generation = import::generation(conn).map_err(import_error)?;
             match import::validate_against_db(conn, &files) {
-                Err(ImportError::Invalid(problems)) => Ok(Err((problems, files))),
+                Err(ImportError::Invalid(problems)) => Ok(Err((problems, files.clone()))),
                 Err(other) => Err(import_error(other)),
                 Ok(_) => {
                     let id = uuid::Uuid::new_v4().to_string();
@@ -603,7 +603,7 @@ async fn apply(
                 return Ok(Ok(run));
             }
             let actor = Actor {
-                name,
+                name: name.clone(),
                 source: "web",
             };
             match import::import_checked(

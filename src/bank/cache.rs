@@ -9,6 +9,10 @@ use diesel::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+/// The `app_locks` row whose `generation` counts the bank's changes (it is also the lock imports
+/// take, hence its name).
+pub const BANK_VERSION: &str = "import";
+
 /// One active (not retired) question, ready to show.
 #[derive(Clone, Debug)]
 pub struct CachedQuestion {
@@ -238,15 +242,29 @@ impl BankCache {
     /// The bank as the database holds it now: one key lookup, and a reload after an import.
     pub fn snapshot(&self, conn: &mut DbConnection) -> QueryResult<Arc<BankSnapshot>> {
         let generation = app_locks::table
-            .filter(app_locks::name.eq("import"))
+            .filter(app_locks::name.eq(BANK_VERSION))
             .select(app_locks::generation)
             .get_result::<i64>(conn)?;
+        self.snapshot_at(conn, generation)
+    }
+
+    /// The snapshot of `generation` when this instance holds it (no query), else `None`.
+    pub fn held(&self, generation: i64) -> Option<Arc<BankSnapshot>> {
         let held = self
             .current
             .read()
             .map(|snapshot| Arc::clone(&snapshot))
-            .unwrap_or_default();
-        if held.generation == generation {
+            .ok()?;
+        (held.generation == generation).then_some(held)
+    }
+
+    /// The bank at `generation` (already read by the caller): from memory, or loaded.
+    pub fn snapshot_at(
+        &self,
+        conn: &mut DbConnection,
+        generation: i64,
+    ) -> QueryResult<Arc<BankSnapshot>> {
+        if let Some(held) = self.held(generation) {
             return Ok(held);
         }
         let fresh = Arc::new(BankSnapshot::load(conn, generation)?);

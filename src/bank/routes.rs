@@ -22,23 +22,11 @@ struct HomePage {
 
 #[get("/")]
 async fn home(ctx: PageContext, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let user_id = ctx.user.as_ref().map(|u| u.user_id.clone());
-    let cache = std::sync::Arc::clone(&state.bank);
-    let now = state.clock.now();
-    let (sets, counts) = state
-        .read(move |conn| {
-            let counts = match user_id {
-                Some(user_id) => {
-                    let bank = cache.snapshot(conn)?;
-                    Some(crate::practice::routes::today_counts(
-                        conn, &bank, &user_id, now,
-                    )?)
-                }
-                None => None,
-            };
-            Ok((queries::set_summaries(conn)?, counts))
-        })
-        .await?;
+    let counts = match &ctx.user {
+        Some(user) => Some(crate::practice::routes::today_counts(&state, user).await?),
+        None => None,
+    };
+    let sets = state.read(|conn| Ok(queries::set_summaries(conn)?)).await?;
     let total_questions = sets.iter().map(|s| s.questions).sum();
     let body = HomePage {
         nav: ctx.nav(),
@@ -309,8 +297,8 @@ async fn question(
         .read(move |conn| {
             let bank = cache.snapshot(conn)?;
             let question = bank.by_key(&key).ok_or(AppError::NotFound)?;
-            let progress = match user_id {
-                Some(user_id) => Some(your_progress(conn, &user_id, &question.id)?),
+            let progress = match &user_id {
+                Some(user_id) => Some(your_progress(conn, user_id, &question.id)?),
                 None => None,
             };
             let secs = question.time_limit_secs;
@@ -320,8 +308,8 @@ async fn question(
                 format!("{} min {} s", secs / 60, secs % 60)
             };
             let page = QuestionPage {
-                nav,
-                csrf,
+                nav: nav.clone(),
+                csrf: csrf.clone(),
                 follow_ups: question
                     .follow_up_keys
                     .iter()

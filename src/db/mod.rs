@@ -12,6 +12,10 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError};
+use std::cell::Cell;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// A connection to either backend; queries are written once against it.
@@ -79,32 +83,81 @@ pub fn connect(url: &DatabaseUrl) -> Result<DbConnection, ConnectionError> {
     }
 }
 
+/// A pooled connection, with what the pool needs to know about its health.
+pub struct Conn {
+    conn: DbConnection,
+    /// The pool's suspicion epoch when this connection was last known to work.
+    checked_epoch: u64,
+    /// Set when a query found the connection lost; the pool then discards it.
+    broken: bool,
+}
+
+impl Deref for Conn {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 /// r2d2 glue that opens connections with [`connect`].
+///
+/// Connections are not tested on every checkout (a `SELECT 1` per request is a round trip on
+/// PostgreSQL). Instead, when a query finds its connection lost (the database restarted), the
+/// caller marks it broken and raises the pool's suspicion epoch: every connection checked out
+/// after that is tested once before use, so the dead ones left from before the restart are
+/// dropped and the rest are trusted again.
 #[derive(Clone, Debug)]
 pub struct Manager {
     url: DatabaseUrl,
+    epoch: Arc<AtomicU64>,
 }
 
 impl r2d2::ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = Conn;
     type Error = ConnectionError;
 
-    fn connect(&self) -> Result<DbConnection, ConnectionError> {
-        connect(&self.url)
+    fn connect(&self) -> Result<Conn, ConnectionError> {
+        Ok(Conn {
+            conn: connect(&self.url)?,
+            checked_epoch: self.epoch.load(Ordering::Acquire),
+            broken: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
-        conn.batch_execute("SELECT 1")
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), ConnectionError> {
+        conn.conn
+            .batch_execute("SELECT 1")
             .map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.broken
     }
 }
 
 pub type Pool = r2d2::Pool<Manager>;
-pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// A connection checked out of a pool; it goes back when dropped.
+pub struct PooledConnection(r2d2::PooledConnection<Manager>);
+
+impl Deref for PooledConnection {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.0.conn
+    }
+}
+
+impl DerefMut for PooledConnection {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.0.conn
+    }
+}
 
 /// The pools of one database.
 #[derive(Clone)]
@@ -112,6 +165,7 @@ pub struct Db {
     pub url: DatabaseUrl,
     read: Pool,
     write: Pool,
+    epoch: Arc<AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,15 +192,21 @@ impl Db {
             url: url.redacted(),
             source,
         })?;
-        let manager = Manager { url: url.clone() };
+        let epoch = Arc::new(AtomicU64::new(0));
+        let manager = Manager {
+            url: url.clone(),
+            epoch: Arc::clone(&epoch),
+        };
         let read = r2d2::Pool::builder()
             .max_size(read_connections.max(1))
             .min_idle(Some(1))
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(30))
             .build(manager.clone())?;
         let write = if url.is_sqlite() {
             r2d2::Pool::builder()
                 .max_size(1)
+                .test_on_check_out(false)
                 .connection_timeout(Duration::from_secs(60))
                 .build(manager)?
         } else {
@@ -156,18 +216,68 @@ impl Db {
             url: url.clone(),
             read,
             write,
+            epoch,
         })
     }
 
     /// A connection for queries that only read.
     pub fn reader(&self) -> Result<PooledConnection, DbError> {
-        Ok(self.read.get()?)
+        self.checkout(&self.read)
     }
 
     /// The connection for writes (the only one, on SQLite).
     pub fn writer(&self) -> Result<PooledConnection, DbError> {
-        Ok(self.write.get()?)
+        self.checkout(&self.write)
     }
+
+    /// A connection from `pool`, tested first only while the pool is under suspicion.
+    fn checkout(&self, pool: &Pool) -> Result<PooledConnection, DbError> {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        for _ in 0..=pool.max_size() {
+            let mut conn = pool.get()?;
+            if conn.checked_epoch >= epoch {
+                return Ok(PooledConnection(conn));
+            }
+            if conn.conn.batch_execute("SELECT 1").is_ok() {
+                conn.checked_epoch = epoch;
+                return Ok(PooledConnection(conn));
+            }
+            conn.broken = true;
+        }
+        Ok(PooledConnection(pool.get()?))
+    }
+
+    /// Reports that `conn` was found lost: it is discarded, and every other connection is
+    /// tested once before its next use.
+    pub fn connection_lost(&self, conn: &mut PooledConnection) {
+        conn.0.broken = true;
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// Whether an error means the connection itself is gone (the database restarted or the network
+/// dropped), rather than anything about the query.
+pub fn is_connection_lost(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    matches!(
+        error,
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        ) | Error::BrokenTransactionManager
+    )
+}
+
+thread_local! {
+    /// Set when a COMMIT failed because the connection was lost: the transaction may or may
+    /// not have been applied, so only an idempotent write may be run again.
+    static COMMIT_IN_DOUBT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the last write transaction on this thread lost its connection during COMMIT;
+/// clears the mark.
+pub fn take_commit_in_doubt() -> bool {
+    COMMIT_IN_DOUBT.with(|flag| flag.replace(false))
 }
 
 /// Runs `write` in one transaction that holds the write lock from its first statement:
@@ -190,6 +300,9 @@ where
         Ok(value) => match DbConnection::commit_transaction(conn) {
             Ok(()) => Ok(value),
             Err(commit_error) => {
+                if is_connection_lost(&commit_error) {
+                    COMMIT_IN_DOUBT.with(|flag| flag.set(true));
+                }
                 // A failed COMMIT can leave the transaction open; close it before reporting.
                 let _ = DbConnection::rollback_transaction(conn);
                 Err(commit_error.into())

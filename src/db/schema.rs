@@ -14,6 +14,7 @@ diesel::table! {
         interview_date -> Nullable<Date>,
         disabled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        study_version -> BigInt,
     }
 }
 

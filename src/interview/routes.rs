@@ -410,7 +410,7 @@ async fn grade(
                 &target,
                 &item,
                 grade,
-                hit,
+                hit.clone(),
                 now.naive_utc(),
                 today,
             )

@@ -5,3 +5,4 @@ pub mod flag;
 pub mod queue;
 pub mod routes;
 pub mod service;
+pub mod state;

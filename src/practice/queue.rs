@@ -16,6 +16,9 @@ pub struct CardRow {
     pub suspended: bool,
     /// Hidden until this day begins.
     pub buried_until: Option<NaiveDate>,
+    /// The card's optimistic-lock version (pages carry it so a stale tab cannot grade); the
+    /// queue itself ignores it.
+    pub version: i32,
 }
 
 impl CardRow {
@@ -117,17 +120,81 @@ impl Stage {
     }
 }
 
-/// Works out today's queue.
-///
-/// `candidates` are the questions open for study (active sets, not retired, within the chosen
-/// topic), already in the order new ones should be introduced; cards of other questions are
-/// ignored. `todays_grades` must be oldest first.
+/// What the grades given today add up to, as far as the queue cares: kept per question rather
+/// than per grade, so its size is bounded by the bank however many grades a day brings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TodaySummary {
+    /// Scheduled reviews graded today (not re-drills, not new questions).
+    pub reviewed: u32,
+    /// New questions graded for the first time today.
+    pub introduced: u32,
+    /// Each question graded today with its latest grade, in the order of those latest grades.
+    latest: Vec<(String, u8)>,
+}
+
+impl TodaySummary {
+    /// The summary of today's grades, oldest first.
+    pub fn from_grades(grades: &[TodaysGrade]) -> TodaySummary {
+        let mut summary = TodaySummary::default();
+        for grade in grades {
+            summary.record(grade);
+        }
+        summary
+    }
+
+    /// The summary from its stored parts: the two counts, and each question's latest grade
+    /// ordered by when it was given.
+    pub fn from_parts(reviewed: u32, introduced: u32, latest: Vec<(String, u8)>) -> TodaySummary {
+        TodaySummary {
+            reviewed,
+            introduced,
+            latest,
+        }
+    }
+
+    /// Adds a grade given after every grade already counted.
+    pub fn record(&mut self, grade: &TodaysGrade) {
+        if !grade.is_redrill {
+            if grade.was_new {
+                self.introduced = self.introduced.saturating_add(1);
+            } else {
+                self.reviewed = self.reviewed.saturating_add(1);
+            }
+        }
+        self.latest.retain(|(id, _)| *id != grade.question_id);
+        self.latest.push((grade.question_id.clone(), grade.grade));
+    }
+}
+
+/// Works out today's queue from the full list of today's grades (oldest first); see
+/// [`build_from_summary`].
 pub fn build(
     today: NaiveDate,
     limits: Limits,
     candidates: &[&str],
     cards: &[CardRow],
     todays_grades: &[TodaysGrade],
+) -> Queue {
+    build_from_summary(
+        today,
+        limits,
+        candidates,
+        cards,
+        &TodaySummary::from_grades(todays_grades),
+    )
+}
+
+/// Works out today's queue.
+///
+/// `candidates` are the questions open for study (active sets, not retired, within the chosen
+/// topic), already in the order new ones should be introduced; cards of other questions are
+/// ignored.
+pub fn build_from_summary(
+    today: NaiveDate,
+    limits: Limits,
+    candidates: &[&str],
+    cards: &[CardRow],
+    graded: &TodaySummary,
 ) -> Queue {
     let open: HashMap<&str, usize> = candidates
         .iter()
@@ -139,8 +206,8 @@ pub fn build(
         .map(|card| (card.question_id.as_str(), card))
         .collect();
 
-    let reviewed_today = count_u32(todays_grades.iter().filter(|g| !g.is_redrill && !g.was_new));
-    let new_today = count_u32(todays_grades.iter().filter(|g| !g.is_redrill && g.was_new));
+    let reviewed_today = graded.reviewed;
+    let new_today = graded.introduced;
 
     let mut due: Vec<(NaiveDate, usize, &str)> = cards
         .iter()
@@ -156,10 +223,7 @@ pub fn build(
     let due_over_limit = due.len().saturating_sub(review_room);
     due.truncate(review_room);
 
-    let graded_today: HashSet<&str> = todays_grades
-        .iter()
-        .map(|g| g.question_id.as_str())
-        .collect();
+    let graded_today: HashSet<&str> = graded.latest.iter().map(|(id, _)| id.as_str()).collect();
     let new_room = usize_from(limits.new_per_day.saturating_sub(new_today));
     let new: Vec<String> = candidates
         .iter()
@@ -172,36 +236,31 @@ pub fn build(
         .map(|id| (*id).to_owned())
         .collect();
 
-    // The latest grade of each question today decides whether it still needs a re-drill.
-    let mut latest: HashMap<&str, (usize, u8)> = HashMap::new();
-    for (index, grade) in todays_grades.iter().enumerate() {
-        latest.insert(grade.question_id.as_str(), (index, grade.grade));
-    }
+    // The latest grade of each question today decides whether it still needs a re-drill; the
+    // summary keeps them in the order they were given.
     let due_ids: HashSet<&str> = due.iter().map(|(_, _, id)| *id).collect();
-    let mut redrill: Vec<(usize, &str)> = latest
-        .into_iter()
-        .filter(|(id, (_, grade))| *grade < 4 && open.contains_key(id) && !due_ids.contains(id))
+    let redrill: Vec<String> = graded
+        .latest
+        .iter()
+        .filter(|(id, grade)| {
+            *grade < 4 && open.contains_key(id.as_str()) && !due_ids.contains(id.as_str())
+        })
         .filter(|(id, _)| {
             cards_by_question
-                .get(id)
+                .get(id.as_str())
                 .is_none_or(|card| !card.is_hidden_on(today))
         })
-        .map(|(id, (index, _))| (index, id))
+        .map(|(id, _)| id.clone())
         .collect();
-    redrill.sort_unstable();
 
     Queue {
         due: due.into_iter().map(|(_, _, id)| id.to_owned()).collect(),
         new,
-        redrill: redrill.into_iter().map(|(_, id)| id.to_owned()).collect(),
+        redrill,
         reviewed_today,
         new_today,
         due_over_limit,
     }
-}
-
-fn count_u32<T>(items: impl Iterator<Item = T>) -> u32 {
-    u32::try_from(items.count()).unwrap_or(u32::MAX)
 }
 
 fn usize_from(value: u32) -> usize {
@@ -258,6 +317,7 @@ mod tests {
             due_day: due.map(day),
             suspended: false,
             buried_until: None,
+            version: 0,
         }
     }
 
@@ -399,12 +459,38 @@ mod tests {
                     due_day: due.map(day),
                     suspended,
                     buried_until: buried.map(day),
+                    version: 0,
                 })
                 .collect()
         })
     }
 
     proptest! {
+        #[test]
+        fn a_summary_kept_grade_by_grade_builds_the_same_queue_as_the_full_list(
+            cards in arbitrary_cards(),
+            grades in proptest::collection::vec((0..30usize, 0..=5u8, any::<bool>(), any::<bool>()), 0..40),
+            split in 0..40usize,
+            today in 1..28u32,
+        ) {
+            let ids: Vec<String> = (0..25).map(|i| format!("q{i}")).collect();
+            let candidates: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let grades: Vec<TodaysGrade> = grades.into_iter()
+                .map(|(q, g, new, redrill)| graded(&format!("q{q}"), g, new, redrill)).collect();
+            // Loaded once part-way through the day, then kept up to date grade by grade.
+            let (earlier, later) = grades.split_at(split.min(grades.len()));
+            let mut kept = TodaySummary::from_grades(earlier);
+            for grade in later {
+                kept.record(grade);
+            }
+            let today = day(today);
+            prop_assert_eq!(&kept, &TodaySummary::from_grades(&grades));
+            prop_assert_eq!(
+                build_from_summary(today, LIMITS, &candidates, &cards, &kept),
+                build(today, LIMITS, &candidates, &cards, &grades)
+            );
+        }
+
         #[test]
         fn the_queue_respects_its_rules(
             cards in arbitrary_cards(),

@@ -3,9 +3,11 @@
 //! pick a page; the rules live in `queue`, `service` and `sm2`.
 
 use super::flag::{self, FlagErrors};
-use super::queue::{Queue, Stage};
+use super::queue::Stage;
 use super::service::{self, GradeOutcome, GradeRequest, LastGrade, UndoOutcome};
-use crate::accounts::service::load_settings;
+pub use super::state::Counts;
+use super::state::{self as study_state, StudyState};
+use crate::accounts::service::SessionUser;
 use crate::accounts::settings::Settings;
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
 use crate::sm2::{DayClock, Grade};
@@ -33,46 +35,6 @@ pub const GRADE_CHOICES: [(u8, &str, &str); 6] = [
     (4, "good", "right, after some thought"),
     (5, "perfect", "right, straight away"),
 ];
-
-/// The study-day facts every practice request needs.
-struct Today {
-    settings: Settings,
-    clock: DayClock,
-    today: NaiveDate,
-}
-
-fn today_for(settings: Settings, now: DateTime<Utc>) -> Today {
-    let clock = DayClock {
-        timezone: settings.timezone,
-        rollover_hour: settings.rollover_hour,
-    };
-    Today {
-        today: clock.study_day(now),
-        settings,
-        clock,
-    }
-}
-
-/// The user's study day and today's queue, for one topic (when the bank knows it) or all.
-fn todays_queue(
-    conn: &mut crate::db::DbConnection,
-    bank: &BankSnapshot,
-    user_id: &str,
-    now: DateTime<Utc>,
-    topic: Option<String>,
-) -> Result<(Today, Option<String>, Queue), AppError> {
-    let day = today_for(load_settings(conn, user_id)?, now);
-    let topic = known_topic(bank, topic);
-    let queue = service::load_queue(
-        conn,
-        bank,
-        &day.settings,
-        user_id,
-        day.today,
-        topic.as_deref(),
-    )?;
-    Ok((day, topic, queue))
-}
 
 /// "again tomorrow", "again in 6 days", or for a same-day re-drill "schedule unchanged".
 pub fn again_phrase(interval_days: i32, is_redrill: bool) -> String {
@@ -114,32 +76,11 @@ fn last_grade_view(bank: &BankSnapshot, last: Option<LastGrade>) -> Option<LastG
     })
 }
 
-/// The three numbers shown on every practice page.
-pub struct Counts {
-    pub due: usize,
-    pub new: usize,
-    pub redrill: usize,
-}
-
-impl From<&Queue> for Counts {
-    fn from(queue: &Queue) -> Self {
-        Counts {
-            due: queue.due.len(),
-            new: queue.new.len(),
-            redrill: queue.redrill.len(),
-        }
-    }
-}
-
 /// Today's counts for a user (the home page shows them).
-pub fn today_counts(
-    conn: &mut crate::db::DbConnection,
-    bank: &BankSnapshot,
-    user_id: &str,
-    now: DateTime<Utc>,
-) -> Result<Counts, AppError> {
-    let (_, _, queue) = todays_queue(conn, bank, user_id, now, None)?;
-    Ok(Counts::from(&queue))
+pub async fn today_counts(state: &AppState, user: &SessionUser) -> Result<Counts, AppError> {
+    let study = study_state::load(state, user).await?;
+    let mut held = study.lock();
+    Ok(held.glance(&study.bank, &user.user_id, None, None).counts)
 }
 
 /// `?topic=…` for links that keep studying the same topic, or "".
@@ -208,66 +149,55 @@ impl StudyPage {
 }
 
 #[get("/study")]
-async fn study(
+async fn queue_page(
     signed_in: SignedIn,
     state: web::Data<AppState>,
     query: web::Query<TopicQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = signed_in.user.user_id.clone();
-    let cache = Arc::clone(&state.bank);
-    let now = state.clock.now();
-    let topic = query.into_inner().topic;
-    let page = state
-        .read(move |conn| {
-            let bank = cache.snapshot(conn)?;
-            let (day, topic, queue) = todays_queue(conn, &bank, &user_id, now, topic)?;
-            let last = service::last_grade(conn, &user_id, day.today)?;
-            let next_due = service::next_due_day(conn, &user_id, day.today)?;
-            let preview = queue
-                .due
-                .iter()
-                .map(|id| (Stage::Review, id))
-                .chain(queue.new.iter().map(|id| (Stage::New, id)))
-                .chain(queue.redrill.iter().map(|id| (Stage::Redrill, id)))
-                .filter_map(|(stage, id)| {
-                    bank.by_id(id).map(|q| PreviewItem {
-                        stage: stage.label(),
-                        stage_class: stage.css_class(),
-                        summary: q.summary.clone(),
-                    })
-                })
-                .take(PREVIEW_LENGTH)
-                .collect();
-            let areas = if queue.is_empty() {
-                area_choices(&bank, &day.settings, &user_id)
-            } else {
-                Vec::new()
-            };
-            Ok(StudyPage {
-                nav: Nav::default(),
-                csrf: String::new(),
-                topic_query: topic_query(&topic),
-                topic: topic.map(|t| {
-                    let title = bank.topic_title(&t).unwrap_or_default().to_owned();
-                    (t, title)
-                }),
-                counts: Counts::from(&queue),
-                preview,
-                last: last_grade_view(&bank, last),
-                next_review: next_due.map(|d| when_phrase(&day, d)),
-                due_over_limit: queue.due_over_limit,
-                new_limit_reached: queue.new.is_empty()
-                    && queue.new_today >= day.settings.new_per_day,
-                areas,
+    let user = &signed_in.user;
+    let study = study_state::load(&state, user).await?;
+    let bank = &study.bank;
+    let topic = known_topic(bank, query.into_inner().topic);
+    let mut held = study.lock();
+    let queue = held.queue(bank, &user.user_id, topic.as_deref());
+    let preview = queue
+        .due
+        .iter()
+        .map(|id| (Stage::Review, id))
+        .chain(queue.new.iter().map(|id| (Stage::New, id)))
+        .chain(queue.redrill.iter().map(|id| (Stage::Redrill, id)))
+        .filter_map(|(stage, id)| {
+            bank.by_id(id).map(|q| PreviewItem {
+                stage: stage.label(),
+                stage_class: stage.css_class(),
+                summary: q.summary.clone(),
             })
         })
-        .await?;
+        .take(PREVIEW_LENGTH)
+        .collect();
+    let areas = if queue.is_empty() {
+        area_choices(bank, &held.settings, &user.user_id)
+    } else {
+        Vec::new()
+    };
     let ctx = &signed_in.context;
     let page = StudyPage {
         nav: ctx.nav(),
         csrf: ctx.csrf.clone(),
-        ..page
+        topic_query: topic_query(&topic),
+        topic: topic.map(|t| {
+            let title = bank.topic_title(&t).unwrap_or_default().to_owned();
+            (t, title)
+        }),
+        counts: Counts::from(&queue),
+        preview,
+        last: last_grade_view(bank, held.last.clone()),
+        next_review: held.next_due_day().map(|d| when_phrase(&held, d)),
+        due_over_limit: queue.due_over_limit,
+        new_limit_reached: queue.new.is_empty() && queue.new_today >= held.settings.new_per_day,
+        areas,
     };
+    drop(held);
     Ok(ctx.html(StatusCode::OK, page.render()?))
 }
 
@@ -299,7 +229,7 @@ fn area_choices(bank: &BankSnapshot, settings: &Settings, user_id: &str) -> Vec<
 }
 
 /// "tomorrow at 04:00" or "on Mon 30 Nov at 04:00", in the user's timezone.
-fn when_phrase(day: &Today, due: NaiveDate) -> String {
+fn when_phrase(day: &StudyState, due: NaiveDate) -> String {
     let starts = day
         .clock
         .day_starts_at(due)
@@ -312,32 +242,34 @@ fn when_phrase(day: &Today, due: NaiveDate) -> String {
     }
 }
 
+/// Where to go after a question: the next one of today's queue (for the topic, if any), or
+/// the queue page when nothing is left.
+fn next_target(bank: &BankSnapshot, next: Option<&str>, topic: &Option<String>) -> String {
+    let query = topic_query(topic);
+    match next.and_then(|id| bank.by_id(id)) {
+        Some(question) => format!("/study/q/{}{query}", question.key),
+        None => format!("/study{query}"),
+    }
+}
+
 #[get("/study/next")]
 async fn next_card(
     signed_in: SignedIn,
     state: web::Data<AppState>,
     query: web::Query<TopicQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = signed_in.user.user_id.clone();
-    let cache = Arc::clone(&state.bank);
-    let now = state.clock.now();
-    let topic = query.into_inner().topic;
-    let (next, topic) = state
-        .read(move |conn| {
-            let bank = cache.snapshot(conn)?;
-            let (_, topic, queue) = todays_queue(conn, &bank, &user_id, now, topic)?;
-            let next = queue
-                .next()
-                .and_then(|id| bank.by_id(id))
-                .map(|q| q.key.clone());
-            Ok((next, topic))
-        })
-        .await?;
-    let query = topic_query(&topic);
-    Ok(match next {
-        Some(key) => see_other(&format!("/study/q/{key}{query}")),
-        None => see_other(&format!("/study{query}")),
-    })
+    let user = &signed_in.user;
+    let study = study_state::load(&state, user).await?;
+    let topic = known_topic(&study.bank, query.into_inner().topic);
+    let next = study
+        .lock()
+        .glance(&study.bank, &user.user_id, topic.as_deref(), None)
+        .next;
+    Ok(see_other(&next_target(
+        &study.bank,
+        next.as_deref(),
+        &topic,
+    )))
 }
 
 /// The grade a form's button sent.
@@ -413,67 +345,67 @@ struct CardView {
     notice: Option<&'static str>,
 }
 
-/// Loads everything a card page shows and renders it.
+/// Renders a card page from the user's study state: when this instance holds it current (the
+/// usual case), the page costs no query beyond the session lookup.
 async fn card_page(
     ctx: &PageContext,
     state: &AppState,
-    user_id: String,
+    user: &SessionUser,
     key: String,
     view: CardView,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let cache = Arc::clone(&state.bank);
-    let now = state.clock.now();
-    let nav = ctx.nav();
-    let csrf = ctx.csrf.clone();
-    let body = state
-        .read(move |conn| {
-            let bank = cache.snapshot(conn)?;
-            let Some(question) = bank.by_key(&key) else {
-                return Err(AppError::NotFound);
-            };
-            let (day, topic, queue) = todays_queue(conn, &bank, &user_id, now, view.topic)?;
-            let card = service::card_state(conn, &user_id, &question.id)?;
-            let last = service::last_grade(conn, &user_id, day.today)?;
-            let now_ms = now.timestamp_millis();
-            let form = view.form.unwrap_or_else(|| CardForm {
-                started_ms: now_ms,
-                submission: uuid::Uuid::new_v4().simple().to_string(),
-                typed: String::new(),
-            });
-            let (flag_reason, flag_comment, flag_errors, flag_open) = match view.flag {
-                Some((reason, comment, errors)) => (reason, comment, errors, true),
-                None => (String::new(), String::new(), FlagErrors::default(), false),
-            };
-            let stage = queue.stage_of(&question.id);
-            let elapsed_secs = ((now_ms - form.started_ms) / 1000).clamp(0, 99 * 60);
-            let page = CardPage {
-                nav,
-                csrf,
-                question,
-                topic,
-                counts: Counts::from(&queue),
-                stage: stage.map(Stage::label).unwrap_or("extra practice"),
-                revealed: view.revealed,
-                elapsed_secs,
-                elapsed_text: minutes_seconds(elapsed_secs),
-                limit_text: minutes_seconds(i64::from(question.time_limit_secs)),
-                stage_class: stage.map(Stage::css_class).unwrap_or("extra"),
-                form,
-                version: card.version,
-                suspended: card.suspended,
-                last: last_grade_view(&bank, last),
-                grades: &GRADE_CHOICES,
-                flag_errors,
-                flag_reason,
-                flag_comment,
-                flag_open,
-                notice: view.notice,
-            };
-            Ok(page.render()?)
-        })
-        .await?;
-    Ok(ctx.html(status, body))
+    let study = study_state::load(state, user).await?;
+    let bank = &study.bank;
+    let question = bank.by_key(&key).ok_or(AppError::NotFound)?;
+    let topic = known_topic(bank, view.topic);
+    let (glance, card_version, suspended, last) = {
+        let mut held = study.lock();
+        let glance = held.glance(bank, &user.user_id, topic.as_deref(), Some(&question.id));
+        let card = held.card(&question.id);
+        (
+            glance,
+            card.map_or(0, |c| c.version),
+            card.is_some_and(|c| c.suspended),
+            held.last.clone(),
+        )
+    };
+    let now_ms = state.clock.now().timestamp_millis();
+    let form = view.form.unwrap_or_else(|| CardForm {
+        started_ms: now_ms,
+        submission: uuid::Uuid::new_v4().simple().to_string(),
+        typed: String::new(),
+    });
+    let (flag_reason, flag_comment, flag_errors, flag_open) = match view.flag {
+        Some((reason, comment, errors)) => (reason, comment, errors, true),
+        None => (String::new(), String::new(), FlagErrors::default(), false),
+    };
+    let stage = glance.stage;
+    let elapsed_secs = ((now_ms - form.started_ms) / 1000).clamp(0, 99 * 60);
+    let page = CardPage {
+        nav: ctx.nav(),
+        csrf: ctx.csrf.clone(),
+        question,
+        topic,
+        counts: glance.counts,
+        stage: stage.map(Stage::label).unwrap_or("extra practice"),
+        revealed: view.revealed,
+        elapsed_secs,
+        elapsed_text: minutes_seconds(elapsed_secs),
+        limit_text: minutes_seconds(i64::from(question.time_limit_secs)),
+        stage_class: stage.map(Stage::css_class).unwrap_or("extra"),
+        form,
+        version: card_version,
+        suspended,
+        last: last_grade_view(bank, last),
+        grades: &GRADE_CHOICES,
+        flag_errors,
+        flag_reason,
+        flag_comment,
+        flag_open,
+        notice: view.notice,
+    };
+    Ok(ctx.html(status, page.render()?))
 }
 
 #[get("/study/q/{set}/{id}")]
@@ -496,7 +428,7 @@ async fn show_card(
     card_page(
         &signed_in.context,
         &state,
-        signed_in.user.user_id.clone(),
+        &signed_in.user,
         format!("{set}/{id}"),
         view,
         StatusCode::OK,
@@ -547,7 +479,7 @@ async fn reveal(
     card_page(
         &signed_in.context,
         &state,
-        signed_in.user.user_id.clone(),
+        &signed_in.user,
         format!("{set}/{id}"),
         view,
         StatusCode::OK,
@@ -601,31 +533,21 @@ async fn grade_answer(
         )
     })?;
     let (set, id) = path.into_inner();
-    let key = format!("{set}/{id}");
-    let user_id = signed_in.user.user_id.clone();
-    let cache = Arc::clone(&state.bank);
+    let user = &signed_in.user;
+    let study = study_state::load(&state, user).await?;
+    let question = study
+        .bank
+        .by_key(&format!("{set}/{id}"))
+        .ok_or(AppError::NotFound)?;
     let now = state.clock.now();
-    let question_id = state
-        .read({
-            let key = key.clone();
-            let user_id = user_id.clone();
-            move |conn| {
-                let bank = cache.snapshot(conn)?;
-                let question = bank.by_key(&key).ok_or(AppError::NotFound)?;
-                let day = today_for(load_settings(conn, &user_id)?, now);
-                Ok((question.id.clone(), day.today))
-            }
-        })
-        .await?;
-    let (question_id, today) = question_id;
     let request = GradeRequest {
-        user_id,
-        question_id,
+        user_id: user.user_id.clone(),
+        question_id: question.id.clone(),
         expected_version,
         grade,
         submission_id: card.submission,
         now: now.naive_utc(),
-        today,
+        today: study.lock().today,
         // Time on the page, from the moment it was first drawn; bounded so a tab left open
         // overnight does not skew the statistics.
         time_taken_ms: (now.timestamp_millis() - card.started_ms).clamp(0, 3_600_000),
@@ -633,13 +555,27 @@ async fn grade_answer(
         interview_item_id: None,
     };
     let outcome = state
-        .write(move |conn| Ok(service::grade(conn, &request)?))
+        .write_idempotent(move |conn| Ok(service::grade(conn, &request)?))
         .await?;
-    let topic = fields.non_empty("topic");
-    let query = topic_query(&topic);
+    let topic = known_topic(&study.bank, fields.non_empty("topic"));
     match outcome {
-        GradeOutcome::Recorded(_) | GradeOutcome::AlreadyRecorded(_) => {
-            Ok(see_other(&format!("/study/next{query}")))
+        GradeOutcome::Recorded(recorded) => {
+            // Answer with the next question straight away: this instance's copy of the study
+            // state follows the grade in memory, so the next page needs no query either.
+            state.study.apply_grade(&user.user_id, &recorded);
+            let mut held = study.lock();
+            let target = if held.version == recorded.study_version_after {
+                let next = held
+                    .glance(&study.bank, &user.user_id, topic.as_deref(), None)
+                    .next;
+                next_target(&study.bank, next.as_deref(), &topic)
+            } else {
+                format!("/study/next{}", topic_query(&topic))
+            };
+            Ok(see_other(&target))
+        }
+        GradeOutcome::AlreadyRecorded(_) => {
+            Ok(see_other(&format!("/study/next{}", topic_query(&topic))))
         }
         GradeOutcome::Stale => notice_page(
             &signed_in.context,
@@ -647,7 +583,7 @@ async fn grade_answer(
             "Already graded elsewhere",
             "This question changed after this page was opened (it was graded or undone in another \
              tab or window), so this grade was not recorded. Nothing else changed.",
-            format!("/study/next{query}"),
+            format!("/study/next{}", topic_query(&topic)),
             "Continue studying",
         ),
     }
@@ -663,28 +599,23 @@ async fn undo(
     let fields = Fields(form.into_inner());
     let signed_in = ctx.require_user(&req)?;
     verify_csrf(&req, fields.get("csrf"))?;
+    let study = study_state::load(&state, &signed_in.user).await?;
     let user_id = signed_in.user.user_id.clone();
-    let cache = Arc::clone(&state.bank);
-    let now = state.clock.now();
+    let today = study.lock().today;
+    let now = state.clock.now().naive_utc();
     let outcome = state
-        .write(move |conn| {
-            let day = today_for(load_settings(conn, &user_id)?, now);
-            let outcome = service::undo_last(conn, &user_id, day.today, now.naive_utc())?;
-            let bank = cache.snapshot(conn)?;
-            Ok(match outcome {
-                UndoOutcome::Undone { question_id } => {
-                    Ok(bank.by_id(&question_id).map(|q| q.key.clone()))
-                }
-                other => Err(other),
-            })
-        })
+        .write(move |conn| Ok(service::undo_last(conn, &user_id, today, now)?))
         .await?;
-    let topic = fields.non_empty("topic");
-    let query = topic_query(&topic);
+    let query = topic_query(&fields.non_empty("topic"));
     match outcome {
-        Ok(Some(key)) => Ok(see_other(&format!("/study/q/{key}{query}"))),
-        Ok(None) | Err(UndoOutcome::NothingToUndo) => Ok(see_other(&format!("/study{query}"))),
-        Err(_) => notice_page(
+        UndoOutcome::Undone { question_id } => {
+            Ok(see_other(&match study.bank.by_id(&question_id) {
+                Some(question) => format!("/study/q/{}{query}", question.key),
+                None => format!("/study{query}"),
+            }))
+        }
+        UndoOutcome::NothingToUndo => Ok(see_other(&format!("/study{query}"))),
+        UndoOutcome::CardChanged => notice_page(
             &signed_in.context,
             StatusCode::CONFLICT,
             "Nothing was undone",
@@ -707,20 +638,18 @@ async fn change_card(
 ) -> Result<HttpResponse, AppError> {
     let signed_in = ctx.require_user(&req)?;
     verify_csrf(&req, fields.get("csrf"))?;
+    let study = study_state::load(&state, &signed_in.user).await?;
+    let question_id = study
+        .bank
+        .by_key(&key)
+        .map(|q| q.id.clone())
+        .ok_or(AppError::NotFound)?;
+    let today = study.lock().today;
     let user_id = signed_in.user.user_id.clone();
-    let cache = Arc::clone(&state.bank);
-    let now = state.clock.now();
-    let target_key = key.clone();
     state
-        .write(move |conn| {
-            let bank = cache.snapshot(conn)?;
-            let question_id = bank
-                .by_key(&target_key)
-                .map(|q| q.id.clone())
-                .ok_or(AppError::NotFound)?;
-            let day = today_for(load_settings(conn, &user_id)?, now);
+        .write_idempotent(move |conn| {
             match action {
-                CardAction::Bury => service::bury(conn, &user_id, &question_id, day.today)?,
+                CardAction::Bury => service::bury(conn, &user_id, &question_id, today)?,
                 CardAction::Suspend => service::set_suspended(conn, &user_id, &question_id, true)?,
                 CardAction::Unsuspend => {
                     service::set_suspended(conn, &user_id, &question_id, false)?
@@ -812,7 +741,7 @@ async fn flag_question(
             card_page(
                 &signed_in.context,
                 &state,
-                signed_in.user.user_id.clone(),
+                &signed_in.user,
                 key,
                 view,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -823,7 +752,7 @@ async fn flag_question(
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(study)
+    cfg.service(queue_page)
         .service(next_card)
         .service(show_card)
         .service(reveal)

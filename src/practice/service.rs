@@ -1,13 +1,14 @@
 //! Practice storage: loading today's queue, and the writes behind grade, undo, bury, suspend
 //! and flag. Every write runs in one `write_transaction` on the writer connection.
 
-use super::queue::{self, CardRow, Limits, Queue, TodaysGrade};
+use super::queue::{self, CardRow, TodaySummary};
+use super::state::{StudyState, day_clock};
 use crate::accounts::settings::{NewOrder, Settings};
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
 use crate::db::DbConnection;
-use crate::db::schema::{cards, flags, reviews};
+use crate::db::schema::{cards, flags, reviews, users};
 use crate::sm2::{self, DayClock, Grade, Sm2State};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 /// Where practice grades come from in the review log.
@@ -140,18 +141,18 @@ pub fn candidates<'a>(
     open
 }
 
-/// Today's queue for a user, optionally for one topic only ("study a topic now", which is not
-/// held back by the daily limits).
-pub fn load_queue(
+/// Loads a user's study state for the study day at `now`, with queries whose cost does not grow
+/// with the user's history: their settings, their cards (at most one per question), today's
+/// grades summed up per question, and the grade undo would take back.
+pub fn load_study_state(
     conn: &mut DbConnection,
-    bank: &BankSnapshot,
-    settings: &Settings,
     user_id: &str,
-    today: NaiveDate,
-    topic: Option<&str>,
-) -> QueryResult<Queue> {
-    let open = candidates(bank, settings, user_id, topic);
-    let ids: Vec<&str> = open.iter().map(|q| q.id.as_str()).collect();
+    version: i64,
+    generation: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<StudyState> {
+    let settings = crate::accounts::service::load_settings(conn, user_id)?;
+    let today = day_clock(&settings).study_day(now);
     let cards = cards::table
         .filter(cards::user_id.eq(user_id))
         .select((
@@ -159,52 +160,80 @@ pub fn load_queue(
             cards::due_day,
             cards::suspended,
             cards::buried_until,
+            cards::version,
         ))
-        .load::<(String, Option<NaiveDate>, bool, Option<NaiveDate>)>(conn)?
+        .load::<(String, Option<NaiveDate>, bool, Option<NaiveDate>, i32)>(conn)?
         .into_iter()
-        .map(|(question_id, due_day, suspended, buried_until)| CardRow {
-            question_id,
-            due_day,
-            suspended,
-            buried_until,
-        })
-        .collect::<Vec<_>>();
-    let grades = todays_grades(conn, user_id, today)?;
-    let limits = match topic {
-        Some(_) => Limits::NONE,
-        None => Limits {
-            new_per_day: settings.new_per_day,
-            max_reviews_per_day: settings.max_reviews_per_day,
-        },
-    };
-    Ok(queue::build(today, limits, &ids, &cards, &grades))
+        .map(
+            |(question_id, due_day, suspended, buried_until, version)| CardRow {
+                question_id,
+                due_day,
+                suspended,
+                buried_until,
+                version,
+            },
+        )
+        .collect();
+    let graded = todays_summary(conn, user_id, today)?;
+    let last = last_grade(conn, user_id, today)?;
+    Ok(StudyState::new(
+        version, generation, settings, today, cards, graded, last,
+    ))
 }
 
-fn todays_grades(
+/// Today's grades summed up: two counts and each question's latest grade, in order.
+fn todays_summary(
     conn: &mut DbConnection,
     user_id: &str,
     today: NaiveDate,
-) -> QueryResult<Vec<TodaysGrade>> {
-    Ok(reviews::table
-        .filter(reviews::user_id.eq(user_id))
-        .filter(reviews::study_day.eq(today))
-        .filter(reviews::undone_at.is_null())
-        .order(reviews::seq.asc())
-        .select((
-            reviews::question_id,
-            reviews::grade,
-            reviews::is_redrill,
-            reviews::before_due_day,
-        ))
-        .load::<(String, i32, bool, Option<NaiveDate>)>(conn)?
+) -> QueryResult<TodaySummary> {
+    let todays = || {
+        reviews::table
+            .filter(reviews::user_id.eq(user_id))
+            .filter(reviews::study_day.eq(today))
+            .filter(reviews::undone_at.is_null())
+    };
+    let introduced = todays()
+        .filter(reviews::is_redrill.eq(false))
+        .filter(reviews::before_due_day.is_null())
+        .count()
+        .get_result::<i64>(conn)?;
+    let reviewed = todays()
+        .filter(reviews::is_redrill.eq(false))
+        .filter(reviews::before_due_day.is_not_null())
+        .count()
+        .get_result::<i64>(conn)?;
+    let latest_seqs: Vec<i64> = todays()
+        .group_by(reviews::question_id)
+        .select(diesel::dsl::max(reviews::seq))
+        .load::<Option<i64>>(conn)?
         .into_iter()
-        .map(|(question_id, grade, is_redrill, before_due)| TodaysGrade {
-            question_id,
-            grade: u8::try_from(grade).unwrap_or(0),
-            is_redrill,
-            was_new: before_due.is_none(),
-        })
-        .collect())
+        .flatten()
+        .collect();
+    let mut latest = reviews::table
+        .filter(reviews::user_id.eq(user_id))
+        .filter(reviews::seq.eq_any(&latest_seqs))
+        .select((reviews::seq, reviews::question_id, reviews::grade))
+        .load::<(i64, String, i32)>(conn)?;
+    latest.sort_unstable_by_key(|(seq, _, _)| *seq);
+    Ok(TodaySummary::from_parts(
+        u32::try_from(reviewed).unwrap_or(u32::MAX),
+        u32::try_from(introduced).unwrap_or(u32::MAX),
+        latest
+            .into_iter()
+            .map(|(_, id, grade)| (id, u8::try_from(grade).unwrap_or(0)))
+            .collect(),
+    ))
+}
+
+/// Marks a change to what the user's study pages show, so every instance reloads its copy;
+/// returns the new version. Inside a write transaction this also takes the user's row lock
+/// (PostgreSQL), so one user's study writes are made one at a time.
+pub fn bump_study_version(conn: &mut DbConnection, user_id: &str) -> QueryResult<i64> {
+    diesel::update(users::table.find(user_id))
+        .set(users::study_version.eq(users::study_version + 1))
+        .returning(users::study_version)
+        .get_result::<i64>(conn)
 }
 
 /// One grade to record.
@@ -234,9 +263,26 @@ pub struct GradeResult {
     pub due_day: Option<NaiveDate>,
 }
 
+/// A grade just recorded, with what the in-memory study state needs to follow it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedGrade {
+    pub question_id: String,
+    pub result: GradeResult,
+    pub review_id: String,
+    pub source: &'static str,
+    pub today: NaiveDate,
+    /// The card had never been graded before.
+    pub was_new: bool,
+    /// The card's version after the grade.
+    pub card_version: i32,
+    /// The user's study version before and after this grade.
+    pub study_version_before: i64,
+    pub study_version_after: i64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GradeOutcome {
-    Recorded(GradeResult),
+    Recorded(RecordedGrade),
     /// The same form arrived again: the first submission stands.
     AlreadyRecorded(GradeResult),
     /// The card changed since the page was drawn (another tab graded it).
@@ -251,100 +297,126 @@ pub fn grade(conn: &mut DbConnection, request: &GradeRequest) -> QueryResult<Gra
 
 /// [`grade`] for a caller that already holds the write transaction (a mock interview records
 /// its own row in the same one).
+///
+/// The user's row is locked first (by bumping their study version), so of two grades of one
+/// user the second waits for the first to commit and then sees it: a form sent twice finds the
+/// first submission and answers as it did, and the bumped version orders the review log
+/// without a `max(seq) + 1` that parallel grades could both read.
 pub fn grade_within_transaction(
     conn: &mut DbConnection,
     request: &GradeRequest,
 ) -> QueryResult<GradeOutcome> {
-    {
-        if let Some(existing) = review_by_submission(conn, request)? {
-            return Ok(GradeOutcome::AlreadyRecorded(existing));
+    let study_version = bump_study_version(conn, &request.user_id)?;
+    if let Some(existing) = review_by_submission(conn, request)? {
+        return Ok(GradeOutcome::AlreadyRecorded(existing));
+    }
+    let stored = cards::table
+        .find((&request.user_id, &request.question_id))
+        .select(CARD_COLUMNS)
+        .get_result::<CardColumns>(conn)
+        .optional()?;
+    let before = match stored {
+        Some(row) => CardState::from(row),
+        None => {
+            diesel::insert_into(cards::table)
+                .values((
+                    cards::user_id.eq(&request.user_id),
+                    cards::question_id.eq(&request.question_id),
+                ))
+                .execute(conn)?;
+            CardState::UNSEEN
         }
-        ensure_card(conn, &request.user_id, &request.question_id)?;
-        let before = card_state(conn, &request.user_id, &request.question_id)?;
-        if before.version != request.expected_version {
-            return Ok(GradeOutcome::Stale);
-        }
-        let already_graded_today = reviews::table
-            .filter(reviews::user_id.eq(&request.user_id))
-            .filter(reviews::study_day.eq(request.today))
-            .filter(reviews::question_id.eq(&request.question_id))
-            .filter(reviews::undone_at.is_null())
-            .count()
-            .get_result::<i64>(conn)?
-            > 0;
-        // SM-2's same-day drill of failed cards does not touch the schedule.
-        let is_redrill = already_graded_today && before.due_day.is_some();
-        let (after_sm2, after_due, lapses) = if is_redrill {
-            (before.sm2, before.due_day, before.lapses)
-        } else {
-            let next = sm2::review(before.sm2, request.grade);
-            let due = DayClock::due_day(request.today, next.interval_days);
-            let lapses = before.lapses + i32::from(!request.grade.is_pass());
-            (next, Some(due), lapses)
-        };
-        let updated = diesel::update(
-            cards::table
-                .find((&request.user_id, &request.question_id))
-                .filter(cards::version.eq(request.expected_version)),
-        )
-        .set((
-            cards::repetitions.eq(to_i32(after_sm2.repetitions)),
-            cards::interval_days.eq(to_i32(after_sm2.interval_days)),
-            cards::easiness_hundredths.eq(to_i32(after_sm2.easiness_hundredths)),
-            cards::due_day.eq(after_due),
-            cards::lapses.eq(lapses),
-            cards::review_count.eq(before.review_count + 1),
-            cards::last_reviewed_at.eq(Some(request.now)),
-            cards::version.eq(request.expected_version + 1),
+    };
+    if before.version != request.expected_version {
+        return Ok(GradeOutcome::Stale);
+    }
+    // SM-2's same-day drill of failed cards does not touch the schedule. (A new card cannot
+    // have been graded today: it would have a due day.)
+    let is_redrill = before.due_day.is_some()
+        && diesel::select(diesel::dsl::exists(
+            reviews::table
+                .filter(reviews::user_id.eq(&request.user_id))
+                .filter(reviews::question_id.eq(&request.question_id))
+                .filter(reviews::study_day.eq(request.today))
+                .filter(reviews::undone_at.is_null()),
+        ))
+        .get_result::<bool>(conn)?;
+    let (after_sm2, after_due, lapses) = if is_redrill {
+        (before.sm2, before.due_day, before.lapses)
+    } else {
+        let next = sm2::review(before.sm2, request.grade);
+        let due = DayClock::due_day(request.today, next.interval_days);
+        let lapses = before.lapses + i32::from(!request.grade.is_pass());
+        (next, Some(due), lapses)
+    };
+    let card_version = request.expected_version + 1;
+    let updated = diesel::update(
+        cards::table
+            .find((&request.user_id, &request.question_id))
+            .filter(cards::version.eq(request.expected_version)),
+    )
+    .set((
+        cards::repetitions.eq(to_i32(after_sm2.repetitions)),
+        cards::interval_days.eq(to_i32(after_sm2.interval_days)),
+        cards::easiness_hundredths.eq(to_i32(after_sm2.easiness_hundredths)),
+        cards::due_day.eq(after_due),
+        cards::lapses.eq(lapses),
+        cards::review_count.eq(before.review_count + 1),
+        cards::last_reviewed_at.eq(Some(request.now)),
+        cards::version.eq(card_version),
+    ))
+    .execute(conn)?;
+    if updated != 1 {
+        return Ok(GradeOutcome::Stale);
+    }
+    let review_id = uuid::Uuid::new_v4().to_string();
+    diesel::insert_into(reviews::table)
+        .values((
+            reviews::id.eq(&review_id),
+            reviews::seq.eq(study_version),
+            reviews::user_id.eq(&request.user_id),
+            reviews::question_id.eq(&request.question_id),
+            reviews::grade.eq(i32::from(request.grade.value())),
+            reviews::source.eq(request.source),
+            reviews::is_redrill.eq(is_redrill),
+            reviews::reviewed_at.eq(request.now),
+            reviews::study_day.eq(request.today),
+            reviews::time_taken_ms.eq(request.time_taken_ms),
+            (
+                reviews::before_repetitions.eq(to_i32(before.sm2.repetitions)),
+                reviews::before_interval_days.eq(to_i32(before.sm2.interval_days)),
+                reviews::before_easiness_hundredths.eq(to_i32(before.sm2.easiness_hundredths)),
+                reviews::before_due_day.eq(before.due_day),
+                reviews::before_lapses.eq(before.lapses),
+                reviews::before_review_count.eq(before.review_count),
+                reviews::before_last_reviewed_at.eq(before.last_reviewed_at),
+            ),
+            (
+                reviews::after_repetitions.eq(to_i32(after_sm2.repetitions)),
+                reviews::after_interval_days.eq(to_i32(after_sm2.interval_days)),
+                reviews::after_easiness_hundredths.eq(to_i32(after_sm2.easiness_hundredths)),
+                reviews::after_due_day.eq(after_due),
+            ),
+            reviews::submission_id.eq(Some(&request.submission_id)),
+            reviews::interview_item_id.eq(request.interview_item_id.as_deref()),
         ))
         .execute(conn)?;
-        if updated != 1 {
-            return Ok(GradeOutcome::Stale);
-        }
-        let seq = reviews::table
-            .filter(reviews::user_id.eq(&request.user_id))
-            .select(diesel::dsl::max(reviews::seq))
-            .get_result::<Option<i64>>(conn)?
-            .unwrap_or(0)
-            + 1;
-        diesel::insert_into(reviews::table)
-            .values((
-                reviews::id.eq(uuid::Uuid::new_v4().to_string()),
-                reviews::seq.eq(seq),
-                reviews::user_id.eq(&request.user_id),
-                reviews::question_id.eq(&request.question_id),
-                reviews::grade.eq(i32::from(request.grade.value())),
-                reviews::source.eq(request.source),
-                reviews::is_redrill.eq(is_redrill),
-                reviews::reviewed_at.eq(request.now),
-                reviews::study_day.eq(request.today),
-                reviews::time_taken_ms.eq(request.time_taken_ms),
-                (
-                    reviews::before_repetitions.eq(to_i32(before.sm2.repetitions)),
-                    reviews::before_interval_days.eq(to_i32(before.sm2.interval_days)),
-                    reviews::before_easiness_hundredths.eq(to_i32(before.sm2.easiness_hundredths)),
-                    reviews::before_due_day.eq(before.due_day),
-                    reviews::before_lapses.eq(before.lapses),
-                    reviews::before_review_count.eq(before.review_count),
-                    reviews::before_last_reviewed_at.eq(before.last_reviewed_at),
-                ),
-                (
-                    reviews::after_repetitions.eq(to_i32(after_sm2.repetitions)),
-                    reviews::after_interval_days.eq(to_i32(after_sm2.interval_days)),
-                    reviews::after_easiness_hundredths.eq(to_i32(after_sm2.easiness_hundredths)),
-                    reviews::after_due_day.eq(after_due),
-                ),
-                reviews::submission_id.eq(Some(&request.submission_id)),
-                reviews::interview_item_id.eq(request.interview_item_id.as_deref()),
-            ))
-            .execute(conn)?;
-        Ok(GradeOutcome::Recorded(GradeResult {
+    Ok(GradeOutcome::Recorded(RecordedGrade {
+        question_id: request.question_id.clone(),
+        result: GradeResult {
             grade: i32::from(request.grade.value()),
             is_redrill,
             interval_days: to_i32(after_sm2.interval_days),
             due_day: after_due,
-        }))
-    }
+        },
+        review_id,
+        source: request.source,
+        today: request.today,
+        was_new: before.due_day.is_none(),
+        card_version,
+        study_version_before: study_version - 1,
+        study_version_after: study_version,
+    }))
 }
 
 fn review_by_submission(
@@ -370,9 +442,9 @@ fn review_by_submission(
         }))
 }
 
-/// Creates the user's card for a question if it has none yet (a new card, version 0). Runs
-/// inside a write transaction; a concurrent insert of the same card (PostgreSQL) is absorbed by
-/// the savepoint, and the version check that follows sorts out who wins.
+/// Creates the user's card for a question if it has none yet (a new card, version 0). Called
+/// with the user's row locked (see [`bump_study_version`]), so no other transaction can be
+/// creating the same card meanwhile.
 fn ensure_card(conn: &mut DbConnection, user_id: &str, question_id: &str) -> QueryResult<()> {
     let exists = cards::table
         .find((user_id, question_id))
@@ -380,25 +452,15 @@ fn ensure_card(conn: &mut DbConnection, user_id: &str, question_id: &str) -> Que
         .get_result::<i32>(conn)
         .optional()?
         .is_some();
-    if exists {
-        return Ok(());
-    }
-    let inserted = conn.transaction(|conn| {
+    if !exists {
         diesel::insert_into(cards::table)
             .values((
                 cards::user_id.eq(user_id),
                 cards::question_id.eq(question_id),
             ))
-            .execute(conn)
-    });
-    match inserted {
-        Ok(_) => Ok(()),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Ok(()),
-        Err(other) => Err(other),
+            .execute(conn)?;
     }
+    Ok(())
 }
 
 /// The grade that undo would take back: the user's latest practice grade of the study day.
@@ -431,6 +493,7 @@ pub fn last_grade(
             reviews::after_interval_days,
             reviews::after_due_day,
         ))
+        .limit(1)
         .load::<(String, String, i32, bool, i32, Option<NaiveDate>)>(conn)?
         .into_iter()
         .next()
@@ -466,6 +529,7 @@ pub fn undo_last(
     now: NaiveDateTime,
 ) -> QueryResult<UndoOutcome> {
     crate::db::write_transaction(conn, |conn| {
+        bump_study_version(conn, user_id)?;
         let Some(last) = last_grade(conn, user_id, today)? else {
             return Ok(UndoOutcome::NothingToUndo);
         };
@@ -570,6 +634,7 @@ fn change_card(
     change: impl FnOnce(&mut DbConnection, (&str, &str)) -> QueryResult<usize>,
 ) -> QueryResult<()> {
     crate::db::write_transaction(conn, |conn| {
+        bump_study_version(conn, user_id)?;
         ensure_card(conn, user_id, question_id)?;
         change(conn, (user_id, question_id))?;
         Ok(())

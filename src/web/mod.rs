@@ -39,42 +39,97 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The questions in memory, refreshed after each import.
     pub bank: Arc<crate::bank::cache::BankCache>,
+    /// Each user's study state in memory (see `practice::state`).
+    pub study: Arc<crate::practice::state::StudyCache>,
 }
 
 impl AppState {
-    /// Runs a read query on a blocking thread, keeping the request's tracing span.
+    /// The bank at `generation` (from the session lookup): from memory when this instance
+    /// holds it, else loaded.
+    pub async fn bank_at(
+        &self,
+        generation: i64,
+    ) -> Result<Arc<crate::bank::cache::BankSnapshot>, AppError> {
+        if let Some(held) = self.bank.held(generation) {
+            return Ok(held);
+        }
+        let cache = Arc::clone(&self.bank);
+        self.read(move |conn| Ok(cache.snapshot(conn)?)).await
+    }
+
+    /// Runs a read query on a blocking thread, keeping the request's tracing span. A query
+    /// that finds its connection lost runs once more on a fresh one.
     pub async fn read<T, F>(&self, query: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
-        self.on_blocking_thread(false, query).await
+        self.on_blocking_thread(Retry::Read, query).await
     }
 
     /// Runs a write on the writer connection (the only one on SQLite), on a blocking thread.
+    /// When the connection is found lost, the write runs once more on a fresh one, unless it
+    /// was lost during COMMIT (the write may have been applied; see [`Self::write_idempotent`]).
     pub async fn write<T, F>(&self, query: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
-        self.on_blocking_thread(true, query).await
+        self.on_blocking_thread(Retry::WriteUnlessCommitInDoubt, query)
+            .await
     }
 
-    async fn on_blocking_thread<T, F>(&self, writer: bool, query: F) -> Result<T, AppError>
+    /// [`Self::write`] for a write that is safe to apply twice (a grade carries its form's
+    /// submission id, so a second run finds the first): it runs again whenever the
+    /// connection was lost, even during COMMIT.
+    pub async fn write_idempotent<T, F>(&self, query: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.on_blocking_thread(Retry::IdempotentWrite, query).await
+    }
+
+    async fn on_blocking_thread<T, F>(&self, retry: Retry, query: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
         let db = self.db.clone();
         let span = tracing::Span::current();
-        web::block(move || {
+        web::block(move || -> Result<T, AppError> {
             let _entered = span.enter();
-            let mut conn = if writer { db.writer()? } else { db.reader()? };
-            query(&mut conn)
+            let checkout = || match retry {
+                Retry::Read => db.reader(),
+                _ => db.writer(),
+            };
+            db::take_commit_in_doubt();
+            let mut conn = checkout()?;
+            match query(&mut conn) {
+                Err(AppError::Db(db::DbError::Query(e))) if db::is_connection_lost(&e) => {
+                    db.connection_lost(&mut conn);
+                    drop(conn);
+                    if retry == Retry::WriteUnlessCommitInDoubt && db::take_commit_in_doubt() {
+                        return Err(AppError::Db(db::DbError::Query(e)));
+                    }
+                    tracing::warn!(error = %e, "database connection lost; running the query again");
+                    let mut fresh = checkout()?;
+                    query(&mut fresh)
+                }
+                other => other,
+            }
         })
         .await
         .map_err(|_| AppError::Unexpected("the database task was cancelled".into()))?
     }
+}
+
+/// When a query whose connection was lost may run again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    Read,
+    WriteUnlessCommitInDoubt,
+    IdempotentWrite,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +179,7 @@ impl Application {
             clock,
             secure_cookies: args.secure_cookies,
             bank: Arc::default(),
+            study: Arc::default(),
         };
         let server = run(listener, state.clone())?;
         Ok(Application {

@@ -19,7 +19,7 @@ fn signing_up_signs_you_in_and_signing_out_ends_the_session(test_db: TestDb) {
     assert!(home.contains("href=\"/signin\""), "{home}");
     assert!(!home.contains("Signed in as"));
     let mut conn = app.db.reader().unwrap();
-    let live: i64 = sessions::table.count().get_result(&mut conn).unwrap();
+    let live: i64 = sessions::table.count().get_result(&mut *conn).unwrap();
     assert_eq!(live, 0, "the session row is deleted on sign-out");
 }
 
@@ -135,7 +135,7 @@ fn forms_without_a_valid_csrf_token_or_from_another_origin_are_refused(test_db: 
     let mut conn = app.db.reader().unwrap();
     let users: i64 = rehearse::db::schema::users::table
         .count()
-        .get_result(&mut conn)
+        .get_result(&mut *conn)
         .unwrap();
     assert_eq!(users, 0);
 }

@@ -191,7 +191,7 @@ pub fn snapshot(db: &Db) -> Snapshot {
                 topics::position,
             ))
             .order(topics::id)
-            .load(&mut conn)
+            .load(&mut *conn)
             .unwrap(),
         sets: question_sets::table
             .select((
@@ -200,7 +200,7 @@ pub fn snapshot(db: &Db) -> Snapshot {
                 question_sets::file_hash,
             ))
             .order(question_sets::slug)
-            .load(&mut conn)
+            .load(&mut *conn)
             .unwrap(),
         questions: questions::table
             .select((
@@ -211,9 +211,9 @@ pub fn snapshot(db: &Db) -> Snapshot {
                 questions::retired_at,
             ))
             .order(questions::question_key)
-            .load(&mut conn)
+            .load(&mut *conn)
             .unwrap(),
-        import_runs: import_runs::table.count().get_result(&mut conn).unwrap(),
+        import_runs: import_runs::table.count().get_result(&mut *conn).unwrap(),
     }
 }
 

@@ -71,7 +71,7 @@ fn a_dry_run_prints_the_plan_and_writes_nothing(test_db: TestDb) {
     );
     let db = test_db.open();
     let mut conn = db.reader().unwrap();
-    let count: i64 = questions::table.count().get_result(&mut conn).unwrap();
+    let count: i64 = questions::table.count().get_result(&mut *conn).unwrap();
     assert_eq!(count, 0);
 }
 
@@ -145,7 +145,7 @@ fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_res
     let (question_id, answer_before): (String, String) = questions::table
         .filter(questions::question_key.eq("event-loop/phases-order"))
         .select((questions::id, questions::answer_html))
-        .get_result(&mut conn)
+        .get_result(&mut *conn)
         .unwrap();
     add_user_with_reviewed_card(&mut conn, &question_id);
     let state_before = card_and_history(&mut conn);
@@ -171,7 +171,7 @@ fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_res
     let (id_after, answer_after): (String, String) = questions::table
         .filter(questions::question_key.eq("event-loop/phases-order"))
         .select((questions::id, questions::answer_html))
-        .get_result(&mut conn)
+        .get_result(&mut *conn)
         .unwrap();
     assert_eq!(id_after, question_id);
     assert_ne!(answer_after, answer_before);
@@ -202,7 +202,7 @@ fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_res
     let retired: Option<chrono::NaiveDateTime> = questions::table
         .find(&question_id)
         .select(questions::retired_at)
-        .get_result(&mut conn)
+        .get_result(&mut *conn)
         .unwrap();
     assert!(retired.is_some());
     assert_eq!(card_and_history(&mut conn), state_before);
@@ -226,7 +226,7 @@ fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_res
     let (id, retired): (String, Option<chrono::NaiveDateTime>) = questions::table
         .filter(questions::question_key.eq("event-loop/phases-order"))
         .select((questions::id, questions::retired_at))
-        .get_result(&mut conn)
+        .get_result(&mut *conn)
         .unwrap();
     assert_eq!(id, question_id);
     assert!(retired.is_none());

@@ -40,6 +40,8 @@ impl Study {
             .set((
                 users::new_per_day.eq(new_per_day),
                 users::max_reviews_per_day.eq(max_reviews),
+                // Like every writer of study data, say so: running instances reload their copy.
+                users::study_version.eq(users::study_version + 1),
             ))
             .execute(&mut *conn)
             .unwrap();
@@ -275,6 +277,7 @@ fn the_day_rolls_over_at_the_users_hour_in_their_timezone(test_db: TestDb) {
             .set((
                 users::timezone.eq("America/New_York"),
                 users::day_rollover_hour.eq(4),
+                users::study_version.eq(users::study_version + 1),
             ))
             .execute(&mut *conn)
             .unwrap();
