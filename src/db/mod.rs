@@ -8,7 +8,7 @@
 pub mod migrate;
 pub mod schema;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError};
@@ -116,6 +116,7 @@ impl DerefMut for Conn {
 pub struct Manager {
     url: DatabaseUrl,
     epoch: Arc<AtomicU64>,
+    statements: Arc<AtomicU64>,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -123,8 +124,15 @@ impl r2d2::ManageConnection for Manager {
     type Error = ConnectionError;
 
     fn connect(&self) -> Result<Conn, ConnectionError> {
+        let mut conn = connect(&self.url)?;
+        let statements = Arc::clone(&self.statements);
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { .. } = event {
+                statements.fetch_add(1, Ordering::Relaxed);
+            }
+        });
         Ok(Conn {
-            conn: connect(&self.url)?,
+            conn,
             checked_epoch: self.epoch.load(Ordering::Acquire),
             broken: false,
         })
@@ -166,6 +174,8 @@ pub struct Db {
     read: Pool,
     write: Pool,
     epoch: Arc<AtomicU64>,
+    /// Statements sent on the pools' connections so far (tests bound the cost of a page).
+    statements: Arc<AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -193,9 +203,11 @@ impl Db {
             source,
         })?;
         let epoch = Arc::new(AtomicU64::new(0));
+        let statements = Arc::new(AtomicU64::new(0));
         let manager = Manager {
             url: url.clone(),
             epoch: Arc::clone(&epoch),
+            statements: Arc::clone(&statements),
         };
         let read = r2d2::Pool::builder()
             .max_size(read_connections.max(1))
@@ -217,7 +229,13 @@ impl Db {
             read,
             write,
             epoch,
+            statements,
         })
+    }
+
+    /// How many statements this database's pools have sent so far.
+    pub fn statements_sent(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// A connection for queries that only read.

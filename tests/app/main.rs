@@ -16,4 +16,5 @@ mod import;
 mod interview;
 mod practice;
 mod settings;
+mod study_loop;
 mod web;

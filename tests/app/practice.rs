@@ -14,14 +14,14 @@ use std::sync::Arc;
 
 const PASSWORD: &str = "correct horse battery";
 
-struct Study {
-    app: TestApp,
-    clock: Arc<TestClock>,
+pub(crate) struct Study {
+    pub(crate) app: TestApp,
+    pub(crate) clock: Arc<TestClock>,
     _bank: tempfile::TempDir,
 }
 
 /// An app on a generated bank, a clock at `start`, and a signed-up user "ada".
-fn study(test_db: TestDb, alpha: usize, beta: usize, start: &str) -> Study {
+pub(crate) fn study(test_db: TestDb, alpha: usize, beta: usize, start: &str) -> Study {
     let bank = generated_bank(alpha, beta);
     let clock = TestClock::at(start);
     let app = spawn_app_with_clock(test_db, bank.path(), clock.clone());
@@ -34,7 +34,7 @@ fn study(test_db: TestDb, alpha: usize, beta: usize, start: &str) -> Study {
 }
 
 impl Study {
-    fn set_limits(&self, new_per_day: i32, max_reviews: i32) {
+    pub(crate) fn set_limits(&self, new_per_day: i32, max_reviews: i32) {
         let mut conn = self.app.db.writer().unwrap();
         diesel::update(users::table.filter(users::username.eq("ada")))
             .set((
@@ -57,7 +57,7 @@ impl Study {
 }
 
 /// (due, new, again today) as the queue page shows them.
-fn counts(visitor: &Visitor, path: &str) -> (u32, u32, u32) {
+pub(crate) fn counts(visitor: &Visitor, path: &str) -> (u32, u32, u32) {
     let page = visitor.get(path).text().unwrap();
     let number = |label: &str| -> u32 {
         let marker = format!("</strong> {label}</li>");
@@ -71,7 +71,7 @@ fn counts(visitor: &Visitor, path: &str) -> (u32, u32, u32) {
 }
 
 /// The key of the question `/study/next` leads to, or `None` when the day is done.
-fn next_key(visitor: &Visitor, topic: Option<&str>) -> Option<String> {
+pub(crate) fn next_key(visitor: &Visitor, topic: Option<&str>) -> Option<String> {
     let query = topic.map(|t| format!("?topic={t}")).unwrap_or_default();
     let response = visitor.get(&format!("/study/next{query}"));
     assert_eq!(response.status(), 303);
@@ -82,14 +82,14 @@ fn next_key(visitor: &Visitor, topic: Option<&str>) -> Option<String> {
 }
 
 /// The fields of a question page's grade form.
-struct CardPage {
-    csrf: String,
-    version: String,
-    started: String,
-    submission: String,
+pub(crate) struct CardPage {
+    pub(crate) csrf: String,
+    pub(crate) version: String,
+    pub(crate) started: String,
+    pub(crate) submission: String,
 }
 
-fn open_card(visitor: &Visitor, key: &str) -> CardPage {
+pub(crate) fn open_card(visitor: &Visitor, key: &str) -> CardPage {
     let response = visitor.get(&format!("/study/q/{key}"));
     assert_eq!(response.status(), 200);
     let page = response.text().unwrap();
@@ -101,7 +101,7 @@ fn open_card(visitor: &Visitor, key: &str) -> CardPage {
     }
 }
 
-fn post_grade(
+pub(crate) fn post_grade(
     visitor: &Visitor,
     key: &str,
     page: &CardPage,
@@ -121,7 +121,7 @@ fn post_grade(
 }
 
 /// Opens a question and grades it; returns where the grade sent the browser.
-fn grade(visitor: &Visitor, key: &str, grade: u8) -> String {
+pub(crate) fn grade(visitor: &Visitor, key: &str, grade: u8) -> String {
     let page = open_card(visitor, key);
     let response = post_grade(visitor, key, &page, grade);
     assert_eq!(response.status(), 303, "grading {key}");
@@ -190,7 +190,7 @@ fn card_row(app: &TestApp, username: &str, key: &str) -> Option<CardRow> {
         })
 }
 
-fn review_rows(app: &TestApp) -> Vec<(i32, bool, Option<NaiveDateTime>)> {
+pub(crate) fn review_rows(app: &TestApp) -> Vec<(i32, bool, Option<NaiveDateTime>)> {
     let mut conn = app.db.reader().unwrap();
     reviews::table
         .order(reviews::seq.asc())
