@@ -65,10 +65,18 @@ impl DatabaseUrl {
 }
 
 /// Settings every SQLite connection gets: WAL so readers never block the writer, NORMAL sync
-/// (safe with WAL), enforced foreign keys, and a busy timeout for other processes (a CLI import
-/// while the server runs).
+/// (safe with WAL), enforced foreign keys, a busy timeout for other processes (a CLI import
+/// while the server runs), and the file memory-mapped so reads need no system call each.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA mmap_size = 268435456;";
+
+/// For the server's pooled connections: no commit copies the WAL back into the database file
+/// itself (a checkpoint, with an fsync, that would stall that commit and every write queued
+/// behind it); a background thread does it instead (see [`spawn_checkpointer`]).
+const SQLITE_POOLED_PRAGMAS: &str = "PRAGMA wal_autocheckpoint = 0;";
+
+/// How often the background thread checkpoints the WAL.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// Opens one connection with the per-connection settings applied.
 pub fn connect(url: &DatabaseUrl) -> Result<DbConnection, ConnectionError> {
@@ -125,6 +133,10 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<Conn, ConnectionError> {
         let mut conn = connect(&self.url)?;
+        if self.url.is_sqlite() {
+            conn.batch_execute(SQLITE_POOLED_PRAGMAS)
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+        }
         let statements = Arc::clone(&self.statements);
         conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
             if let InstrumentationEvent::StartQuery { .. } = event {
@@ -176,6 +188,8 @@ pub struct Db {
     epoch: Arc<AtomicU64>,
     /// Statements sent on the pools' connections so far (tests bound the cost of a page).
     statements: Arc<AtomicU64>,
+    /// Held while any clone of this `Db` lives; the SQLite checkpointer stops when it is gone.
+    _alive: Arc<()>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -224,12 +238,17 @@ impl Db {
         } else {
             read.clone()
         };
+        let alive = Arc::new(());
+        if let DatabaseUrl::Sqlite(_) = url {
+            spawn_checkpointer(url.clone(), Arc::downgrade(&alive));
+        }
         Ok(Db {
             url: url.clone(),
             read,
             write,
             epoch,
             statements,
+            _alive: alive,
         })
     }
 
@@ -246,6 +265,16 @@ impl Db {
     /// The connection for writes (the only one, on SQLite).
     pub fn writer(&self) -> Result<PooledConnection, DbError> {
         self.checkout(&self.write)
+    }
+
+    /// An SQLite reader that is free right now, without waiting (`None` on PostgreSQL, when
+    /// every reader is busy, or while the pool is under suspicion).
+    pub fn idle_sqlite_reader(&self) -> Option<PooledConnection> {
+        if !self.url.is_sqlite() {
+            return None;
+        }
+        let conn = self.read.try_get()?;
+        (conn.checked_epoch >= self.epoch.load(Ordering::Acquire)).then_some(PooledConnection(conn))
     }
 
     /// A connection from `pool`, tested first only while the pool is under suspicion.
@@ -270,6 +299,32 @@ impl Db {
     pub fn connection_lost(&self, conn: &mut PooledConnection) {
         conn.0.broken = true;
         self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// Checkpoints an SQLite database's WAL in the background, on a connection of its own, while
+/// its `Db` lives. PASSIVE never waits for readers or the writer: it copies what it can and
+/// tries again next time.
+fn spawn_checkpointer(url: DatabaseUrl, alive: std::sync::Weak<()>) {
+    let spawned = std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            let mut conn = None;
+            while alive.strong_count() > 0 {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if conn.is_none() {
+                    conn = connect(&url).ok();
+                }
+                if let Some(c) = conn.as_mut() {
+                    if let Err(e) = c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+                        tracing::debug!(error = %e, "WAL checkpoint failed; will retry");
+                        conn = None;
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "could not start the WAL checkpointer");
     }
 }
 

@@ -291,11 +291,13 @@ pub async fn load(
 ) -> Result<Study, AppError> {
     let now = app.clock.now();
     let version = user.study_version;
-    let generation = user.bank_generation;
-    let bank = app.bank_at(generation).await?;
+    let bank = app.bank_at(user.bank_generation).await?;
+    // The bank may have moved on since the session lookup; the state follows the bank it gets.
+    let generation = bank.generation;
     if let Some(state) = app.study.current(&user.user_id, version, generation, now) {
         return Ok(Study { bank, state });
     }
+    tracing::debug!(user = %user.user_id, version, generation, "loading the study state");
     let user_id = user.user_id.clone();
     let loaded = app
         .read(move |conn| {

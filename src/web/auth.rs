@@ -87,7 +87,7 @@ pub(crate) async fn current_user(req: &HttpRequest) -> Result<Option<SessionUser
     let state = app_state(req)?;
     let now = state.clock.now().naive_utc();
     let found = state
-        .read(move |conn| Ok(service::session_user(conn, &token, now)?))
+        .read_key(move |conn| Ok(service::session_user(conn, &token, now)?))
         .await?;
     match found {
         Some((user, stale)) => {

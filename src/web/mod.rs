@@ -67,6 +67,22 @@ impl AppState {
         self.on_blocking_thread(Retry::Read, query).await
     }
 
+    /// [`Self::read`] for the small key lookup every request makes (the session): on SQLite,
+    /// when a reader is free, it runs right here on the async worker, since the lookup takes a
+    /// few microseconds, less than handing it to a blocking thread and back (WAL readers never
+    /// wait for the writer). Otherwise, and always on PostgreSQL, where a query waits on the
+    /// network, it runs on a blocking thread like any read.
+    pub async fn read_key<T, F>(&self, query: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        if let Some(mut conn) = self.db.idle_sqlite_reader() {
+            return query(&mut conn);
+        }
+        self.read(query).await
+    }
+
     /// Runs a write on the writer connection (the only one on SQLite), on a blocking thread.
     /// When the connection is found lost, the write runs once more on a fresh one, unless it
     /// was lost during COMMIT (the write may have been applied; see [`Self::write_idempotent`]).

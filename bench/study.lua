@@ -1,0 +1,154 @@
+-- wrk script for the study loop. Run with as many threads as connections (-t N -c N): each
+-- thread is one signed-in user, read from the file in BENCH_USERS (a line per user: session
+-- token, CSRF token), with thread n taking lines n, n + N, n + 2N… in turn as each one's queue
+-- runs out. BENCH_MODE picks what every thread does in a closed loop:
+--   healthz  GET /healthz (no user)
+--   page     find the next question once, then load its page again and again
+--   grade    grade the current question, follow the answer to the next one, grade it… (the
+--            page's version is tracked from the grades, so every request is a grade POST)
+--   study    load the question page, grade it, load the next page… (what a person does)
+-- At the end it prints one line: RESULT mode=… requests=… rps=… graded=… graded_per_s=…
+-- p50_ms=… p99_ms=… errors=…
+
+local mode = os.getenv("BENCH_MODE") or "page"
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("index", counter)
+  table.insert(threads, thread)
+end
+
+-- Per-thread state (each thread has its own Lua state).
+local users = {}
+local user = 0
+local cookie, csrf
+local key            -- the question being studied, "set/id"
+local need_page      -- the next request loads the question page
+local versions = {}  -- card versions learned from grades, by question key
+local posted         -- the key of the grade in flight
+local sent = 0
+graded = 0
+failures = 0
+
+local function next_user()
+  user = user + 1
+  local line = users[user]
+  if line == nil then
+    return false
+  end
+  local session, token = line:match("(%S+)%s+(%S+)")
+  csrf = token
+  cookie = "rehearse_session=" .. session .. "; rehearse_csrf=" .. token
+  key, versions, need_page = nil, {}, false
+  return true
+end
+
+function init(args)
+  if mode == "healthz" then
+    return
+  end
+  local file = assert(io.open(os.getenv("BENCH_USERS"), "r"))
+  local all = {}
+  for line in file:lines() do
+    if line:match("%S") then
+      table.insert(all, line)
+    end
+  end
+  file:close()
+  local step = tonumber(os.getenv("BENCH_THREADS") or "1")
+  for i = index, #all, step do
+    table.insert(users, all[i])
+  end
+  if #users == 0 then
+    users = { all[((index - 1) % #all) + 1] }
+  end
+  next_user()
+end
+
+local function get(path)
+  return wrk.format("GET", path, { ["Cookie"] = cookie })
+end
+
+function request()
+  if mode == "healthz" then
+    return wrk.format("GET", "/healthz")
+  end
+  posted = nil
+  if key == nil then
+    return get("/study/next")
+  end
+  if mode == "page" or need_page or (mode == "study" and versions[key] == nil) then
+    need_page = false
+    return get("/study/q/" .. key)
+  end
+  sent = sent + 1
+  -- Mostly good answers, one in five failed (those come back as same-day re-drills).
+  local grade = (sent % 5 == 0) and 2 or 5
+  local body = "csrf=" .. csrf .. "&version=" .. (versions[key] or 0) .. "&started=0"
+    .. "&submission=b" .. index .. "x" .. user .. "x" .. sent .. "&grade=" .. grade
+  posted = key
+  return wrk.format("POST", "/study/q/" .. key .. "/grade", {
+    ["Cookie"] = cookie,
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+  }, body)
+end
+
+function response(status, headers, body)
+  if mode == "healthz" then
+    return
+  end
+  local location = headers["location"] or headers["Location"]
+  if posted ~= nil then
+    if status == 303 then
+      graded = graded + 1
+      versions[posted] = (versions[posted] or 0) + 1
+    else
+      failures = failures + 1
+    end
+  elseif status ~= 200 and status ~= 303 then
+    failures = failures + 1
+  end
+  if status == 303 and location ~= nil then
+    local next_key = location:match("^/study/q/([^?]+)")
+    if next_key ~= nil then
+      key = next_key
+      if mode == "study" then
+        need_page = true
+      end
+    elseif location:match("^/study/next") then
+      key = nil
+    elseif location:match("^/study") then
+      -- This user's queue is done for today: take the thread's next user, or start over.
+      if not next_user() then
+        user = 0
+        next_user()
+      end
+    end
+  elseif status == 200 and key ~= nil and body ~= nil then
+    -- A question page: learn the card's version from its grade form.
+    local version = body:match('name="version" value="(%d+)"')
+    if version ~= nil then
+      versions[key] = tonumber(version)
+    end
+  elseif posted ~= nil then
+    -- A refused grade (e.g. a stale version): load the page to learn the version again.
+    need_page = true
+  end
+end
+
+function done(summary, latency, requests)
+  local total_graded, total_failures = 0, 0
+  for _, thread in ipairs(threads) do
+    total_graded = total_graded + (thread:get("graded") or 0)
+    total_failures = total_failures + (thread:get("failures") or 0)
+  end
+  local seconds = summary.duration / 1e6
+  io.write(string.format(
+    "RESULT mode=%s requests=%d rps=%.0f graded=%d graded_per_s=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d\n",
+    mode, summary.requests, summary.requests / seconds, total_graded, total_graded / seconds,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    total_failures + summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.status + summary.errors.timeout))
+end
