@@ -9,7 +9,7 @@
 //! writes `OUT_DIR/fresh.txt` (one line per new user: session token, CSRF token) and
 //! `OUT_DIR/year.txt` (the year user, the same way). The year user has a card for every
 //! question and about 20,000 reviews over the last 365 days, made by the real SM-2 scheduler
-//! with a fixed stream of grades (about one in six failed, each failure re-drilled the same
+//! with a fixed stream of grades (about one in five failed, each failure re-drilled the same
 //! day), so today brings the reviews a real year would.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -23,8 +23,8 @@ use rehearse::sm2::{self, DayClock, Grade, Sm2State};
 
 /// New questions the simulated candidate starts each day, until none are left.
 const NEW_PER_DAY: usize = 4;
-/// Grades from 0 to 5 drawn with these weights (about one in six fails).
-const GRADE_WEIGHTS: [u32; 6] = [3, 5, 9, 20, 33, 30];
+/// Grades from 0 to 5 drawn with these weights (about one in five fails).
+const GRADE_WEIGHTS: [u32; 6] = [4, 7, 11, 20, 30, 28];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
