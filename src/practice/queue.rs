@@ -94,6 +94,37 @@ impl Queue {
     }
 }
 
+impl Queue {
+    /// Follows a grade of a question in this queue, as [`build_from_summary`] would from the
+    /// updated cards and grades, without looking at the whole bank again: the question leaves
+    /// its list, the day's counts move on, and a grade below 4 sends it to the end of the
+    /// re-drill. Returns false, changing nothing, when the question is not in the queue (the
+    /// caller then works the queue out afresh).
+    pub fn follow_grade(&mut self, grade: &TodaysGrade) -> bool {
+        let id = grade.question_id.as_str();
+        let Some(stage) = self.stage_of(id) else {
+            return false;
+        };
+        let list = match stage {
+            Stage::Review => &mut self.due,
+            Stage::New => &mut self.new,
+            Stage::Redrill => &mut self.redrill,
+        };
+        list.retain(|queued| queued != id);
+        if !grade.is_redrill {
+            if grade.was_new {
+                self.new_today = self.new_today.saturating_add(1);
+            } else {
+                self.reviewed_today = self.reviewed_today.saturating_add(1);
+            }
+        }
+        if grade.grade < 4 {
+            self.redrill.push(grade.question_id.clone());
+        }
+        true
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
     Review,
@@ -489,6 +520,51 @@ mod tests {
                 build_from_summary(today, LIMITS, &candidates, &cards, &kept),
                 build(today, LIMITS, &candidates, &cards, &grades)
             );
+        }
+
+        #[test]
+        fn following_a_grade_gives_the_queue_built_afresh(
+            cards in arbitrary_cards(),
+            grades in proptest::collection::vec((0..30usize, 0..=5u8, any::<bool>(), any::<bool>()), 0..20),
+            new_per_day in 0..10u32,
+            max_reviews in 0..10u32,
+            today in 2..27u32,
+            pick in 0..40usize,
+            grade in 0..=5u8,
+            interval in 1..5u32,
+        ) {
+            let ids: Vec<String> = (0..25).map(|i| format!("q{i}")).collect();
+            let candidates: Vec<&str> = ids.iter().map(String::as_str).collect();
+            // Today's grades as the app would have made them: each graded card has a due day.
+            let grades: Vec<TodaysGrade> = grades.into_iter()
+                .map(|(q, g, new, redrill)| graded(&format!("q{q}"), g, new, redrill)).collect();
+            let mut cards = cards;
+            for g in &grades {
+                match cards.iter_mut().find(|c| c.question_id == g.question_id) {
+                    Some(card) => card.due_day = Some(day(today + 1)),
+                    None => cards.push(card(&g.question_id, Some(today + 1))),
+                }
+            }
+            let limits = Limits { new_per_day, max_reviews_per_day: max_reviews };
+            let mut summary = TodaySummary::from_grades(&grades);
+            let mut queue = build_from_summary(day(today), limits, &candidates, &cards, &summary);
+            let listed: Vec<String> = queue.due.iter().chain(&queue.new).chain(&queue.redrill).cloned().collect();
+            prop_assume!(!listed.is_empty());
+            let id = listed[pick % listed.len()].clone();
+            // Grade it as the service does: a card graded today already is a re-drill.
+            let before = cards.iter().find(|c| c.question_id == id).and_then(|c| c.due_day);
+            let is_redrill = before.is_some() && summary.latest.iter().any(|(q, _)| *q == id);
+            let this = TodaysGrade { question_id: id.clone(), grade, is_redrill, was_new: before.is_none() };
+            if !is_redrill {
+                let due = Some(day(today + interval));
+                match cards.iter_mut().find(|c| c.question_id == id) {
+                    Some(card) => card.due_day = due,
+                    None => cards.push(CardRow { due_day: due, ..card(&id, None) }),
+                }
+            }
+            summary.record(&this);
+            prop_assert!(queue.follow_grade(&this));
+            prop_assert_eq!(queue, build_from_summary(day(today), limits, &candidates, &cards, &summary));
         }
 
         #[test]

@@ -175,12 +175,20 @@ impl StudyState {
             }
             None => self.cards.push(card),
         }
-        self.graded.record(&queue::TodaysGrade {
+        let todays = queue::TodaysGrade {
             question_id: grade.question_id.clone(),
             grade: u8::try_from(grade.result.grade).unwrap_or(0),
             is_redrill: grade.result.is_redrill,
             was_new: grade.was_new,
-        });
+        };
+        self.graded.record(&todays);
+        // The queue follows the grade in place; one that cannot (the question was not in it)
+        // is worked out afresh on next use.
+        if let Some(queue) = self.queue.as_mut() {
+            if !queue.follow_grade(&todays) {
+                self.queue = None;
+            }
+        }
         if grade.source == service::SOURCE_PRACTICE {
             self.last = Some(LastGrade {
                 review_id: grade.review_id.clone(),
@@ -192,7 +200,6 @@ impl StudyState {
             });
         }
         self.version = grade.study_version_after;
-        self.queue = None;
         true
     }
 }
