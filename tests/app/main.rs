@@ -15,5 +15,6 @@ mod fixtures;
 mod import;
 mod interview;
 mod practice;
+mod security;
 mod settings;
 mod web;
