@@ -63,6 +63,13 @@ fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
+/// The address limits are keyed on.
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 #[get("/signup")]
 async fn sign_up_form(
     ctx: PageContext,
@@ -188,37 +195,31 @@ async fn sign_in(
         Ok(ctx.html(status, page.render()?))
     };
     let name = form.username.trim().to_ascii_lowercase();
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    let subjects = vec![format!("user:{name}"), format!("ip:{address}")];
+    let address = client_address(&req);
+    let subjects = rate_limit::sign_in_subjects(&name, &address);
     let now = state.clock.now().naive_utc();
 
-    let (lookup_subjects, lookup_name) = (subjects.clone(), name.clone());
-    let (failures, credentials) = state
-        .read(move |conn| {
-            let since = now - rate_limit::window();
-            let mut failures = Vec::new();
-            for subject in &lookup_subjects {
-                failures.push(service::recent_failures(conn, subject, since)?);
-            }
-            Ok((failures, service::credentials(conn, &lookup_name)?))
-        })
+    // The attempt is reserved (counted as a failure) before the password is checked, so
+    // parallel guesses cannot all slip through before any is recorded.
+    let reservation = state
+        .write(move |conn| Ok(service::reserve_attempt(conn, &subjects, now)?))
         .await?;
-    if let Some(wait) = failures
-        .iter()
-        .filter_map(|f| rate_limit::wait_before_next_attempt(f, now))
-        .max()
-    {
-        return rerender(
-            format!(
-                "Too many failed sign-in attempts. Try again in {}.",
-                rate_limit::describe_wait(wait)
-            ),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
+    let reserved = match reservation {
+        Ok(reserved) => reserved,
+        Err(wait) => {
+            return rerender(
+                format!(
+                    "Too many failed sign-in attempts. Try again in {}.",
+                    rate_limit::describe_wait(wait)
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
+    };
+    let lookup_name = name.clone();
+    let credentials = state
+        .read(move |conn| Ok(service::credentials(conn, &lookup_name)?))
+        .await?;
     let secret = form.password.clone();
     let stored_hash = credentials.as_ref().map(|(_, h)| h.clone());
     // The dummy hash is built (once) on the blocking thread too: hashing never runs on an
@@ -233,24 +234,23 @@ async fn sign_in(
     .map_err(|_| AppError::Unexpected("password check was cancelled".into()))?;
     match credentials.filter(|_| matches) {
         Some((user_id, _)) => {
-            let user_subject = subjects.first().cloned().unwrap_or_default();
+            let forgiven = rate_limit::sign_in_subjects(&name, &address)
+                .into_iter()
+                .next()
+                .map(|(subject, _)| subject)
+                .unwrap_or_default();
             let token = state
                 .write(move |conn| {
-                    service::clear_failures(conn, &user_subject)?;
+                    service::release_attempt(conn, &reserved, &forgiven)?;
                     Ok(service::start_session(conn, &user_id, now)?)
                 })
                 .await?;
             Ok(signed_in_response(&state, token, &next))
         }
-        None => {
-            state
-                .write(move |conn| Ok(service::record_failure(conn, &subjects, now)?))
-                .await?;
-            rerender(
-                "That username and password do not match an account.".into(),
-                StatusCode::UNAUTHORIZED,
-            )
-        }
+        None => rerender(
+            "That username and password do not match an account.".into(),
+            StatusCode::UNAUTHORIZED,
+        ),
     }
 }
 

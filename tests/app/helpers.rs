@@ -261,6 +261,20 @@ impl TestApp {
     pub fn new_visitor(&self) -> Visitor {
         Visitor::new(&self.visitor.address)
     }
+
+    /// Another browser connecting from `ip`, another loopback address (all of 127.0.0.0/8
+    /// reaches the server on Linux), so the server sees a different client address.
+    pub fn visitor_from(&self, ip: &str) -> Visitor {
+        Visitor {
+            address: self.visitor.address.clone(),
+            client: reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .cookie_store(true)
+                .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+                .build()
+                .unwrap(),
+        }
+    }
 }
 
 /// One browser: its own cookie jar, redirects not followed.

@@ -2,7 +2,7 @@
 //! open redirects, sign-in and sign-up limits under parallel requests, security headers,
 //! proxies, form sizes, dates and sessions.
 
-use crate::helpers::{TestApp, TestDb, db_tests, fixture, location, spawn_app};
+use crate::helpers::{TestApp, TestDb, Visitor, db_tests, fixture, location, spawn_app};
 
 /// Creates a user with `rehearse user add`, the password on standard input.
 fn create_user(app: &TestApp, name: &str, password: &str) {
@@ -12,6 +12,18 @@ fn create_user(app: &TestApp, name: &str, password: &str) {
         &format!("{password}\n"),
     );
     assert_eq!(out.code, 0, "{out:?}");
+}
+
+fn sign_in(visitor: &Visitor, username: &str, password: &str) -> reqwest::blocking::Response {
+    let csrf = visitor.csrf_from("/signin");
+    visitor.post_form(
+        "/signin",
+        &[
+            ("username", username),
+            ("password", password),
+            ("csrf", &csrf),
+        ],
+    )
 }
 
 fn a_next_with_a_tab_or_line_break_sends_you_home_after_signing_in_or_up(test_db: TestDb) {
@@ -69,6 +81,108 @@ fn a_next_with_a_tab_or_line_break_sends_you_home_after_signing_in_or_up(test_db
     );
 }
 
+/// Sends `count` sign-ins at once from `visitor`'s browser; returns the statuses.
+fn parallel_sign_ins(visitor: &Visitor, count: usize, username: &str, password: &str) -> Vec<u16> {
+    let csrf = visitor.csrf_from("/signin");
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..count)
+            .map(|_| {
+                let csrf = csrf.clone();
+                scope.spawn(move || {
+                    visitor
+                        .post_form(
+                            "/signin",
+                            &[
+                                ("username", username),
+                                ("password", password),
+                                ("csrf", &csrf),
+                            ],
+                        )
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+fn forty_parallel_wrong_passwords_get_at_most_five_password_checks(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    create_user(&app, "ada", "correct horse battery");
+    let statuses = parallel_sign_ins(&app, 40, "ada", "wrong password");
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    eprintln!("40 parallel wrong passwords: {checked} checked, {refused} refused");
+    assert_eq!(checked + refused, 40, "{statuses:?}");
+    assert!(
+        checked <= 5,
+        "{checked} passwords were checked: {statuses:?}"
+    );
+}
+
+fn a_flood_from_one_address_does_not_lock_the_owner_out_elsewhere(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    create_user(&app, "ada", "correct horse battery");
+    let attacker = app.visitor_from("127.0.0.2");
+    for _ in 0..10 {
+        let status = sign_in(&attacker, "ada", "wrong password").status();
+        assert!(status == 401 || status == 429, "{status}");
+    }
+    // The attacker's address waits, even with the right password, and is told how long.
+    let blocked = sign_in(&attacker, "ada", "correct horse battery");
+    assert_eq!(blocked.status(), 429);
+    assert!(
+        blocked
+            .text()
+            .unwrap()
+            .contains("Too many failed sign-in attempts. Try again in 15 minutes."),
+    );
+    // The owner, elsewhere, signs in.
+    let owner = app.visitor_from("127.0.0.1");
+    let response = sign_in(&owner, "ada", "correct horse battery");
+    assert_eq!(response.status(), 303);
+}
+
+fn one_address_guessing_many_usernames_is_stopped(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    create_user(&app, "ada", "correct horse battery");
+    let guesser = app.visitor_from("127.0.0.3");
+    for n in 0..20 {
+        // Four tries per name stay under the per-user-and-address limit.
+        let status = sign_in(&guesser, &format!("user{}", n / 4), "guess guess").status();
+        assert_eq!(status, 401, "attempt {n}");
+    }
+    let blocked = sign_in(&guesser, "ada", "correct horse battery");
+    assert_eq!(blocked.status(), 429);
+    assert!(blocked.text().unwrap().contains("Try again in"));
+    assert_eq!(
+        sign_in(
+            &app.visitor_from("127.0.0.4"),
+            "ada",
+            "correct horse battery"
+        )
+        .status(),
+        303
+    );
+}
+
+fn guessing_one_password_from_many_addresses_meets_a_ceiling(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    create_user(&app, "ada", "correct horse battery");
+    for host in 1..=10 {
+        let guesser = app.visitor_from(&format!("127.0.1.{host}"));
+        let statuses = parallel_sign_ins(&guesser, 5, "ada", "wrong password");
+        assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    }
+    let late = sign_in(&app.visitor_from("127.0.2.1"), "ada", "wrong password");
+    assert_eq!(late.status(), 429);
+}
+
 db_tests!(
     a_next_with_a_tab_or_line_break_sends_you_home_after_signing_in_or_up,
+    forty_parallel_wrong_passwords_get_at_most_five_password_checks,
+    a_flood_from_one_address_does_not_lock_the_owner_out_elsewhere,
+    one_address_guessing_many_usernames_is_stopped,
+    guessing_one_password_from_many_addresses_meets_a_ceiling,
 );
