@@ -98,7 +98,7 @@ pub struct ServeArgs {
     #[arg(long, env = "REHEARSE_POOL_SIZE")]
     pub pool_size: Option<u32>,
 
-    /// Mark cookies Secure: set this when Rehearse is served over HTTPS.
+    /// Mark cookies Secure and send HSTS: set this when Rehearse is served over HTTPS.
     #[arg(long, env = "REHEARSE_SECURE_COOKIES")]
     pub secure_cookies: bool,
 }

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod error;
 pub mod form;
+pub mod headers;
 pub mod health;
 pub mod layout;
 pub mod statics;
@@ -215,10 +216,12 @@ fn shipped_problems(
 
 /// Builds the HTTP server on a bound listener (port 0 works, for tests).
 pub fn run(listener: TcpListener, state: AppState) -> Result<Server, std::io::Error> {
+    let https = state.secure_cookies;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(headers::security_headers(https))
             .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
             .wrap(actix_web::middleware::NormalizePath::trim())
             .configure(routes)

@@ -408,12 +408,23 @@ pub fn spawn_app_with_clock(
     questions: &Path,
     clock: Arc<dyn rehearse::web::Clock>,
 ) -> TestApp {
-    let args = rehearse::config::ServeArgs {
+    spawn_app_with_args(test_db, questions, clock, |_| {})
+}
+
+/// [`spawn_app`] with the server's flags changed by `configure` first.
+pub fn spawn_app_with_args(
+    test_db: TestDb,
+    questions: &Path,
+    clock: Arc<dyn rehearse::web::Clock>,
+    configure: impl FnOnce(&mut rehearse::config::ServeArgs),
+) -> TestApp {
+    let mut args = rehearse::config::ServeArgs {
         bind: "127.0.0.1:0".parse().unwrap(),
         questions: questions.to_path_buf(),
         pool_size: Some(2),
         secure_cookies: false,
     };
+    configure(&mut args);
     let url = test_db.url.clone();
     let (tx, rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {

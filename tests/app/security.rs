@@ -179,10 +179,157 @@ fn guessing_one_password_from_many_addresses_meets_a_ceiling(test_db: TestDb) {
     assert_eq!(late.status(), 429);
 }
 
+/// Every `#[get("…")]` route in `src/`, under `/admin` for the admin scope, with each
+/// `{parameter}` filled in with `x`.
+fn get_routes() -> Vec<String> {
+    fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let prefix = if path.components().any(|c| c.as_os_str() == "admin") {
+                "/admin"
+            } else {
+                ""
+            };
+            for line in text.lines() {
+                let Some(rest) = line.trim().strip_prefix("#[get(\"") else {
+                    continue;
+                };
+                let route = rest.split('"').next().unwrap();
+                let mut filled = String::new();
+                let mut in_parameter = false;
+                for c in route.chars() {
+                    match c {
+                        '{' => {
+                            in_parameter = true;
+                            filled.push('x');
+                        }
+                        '}' => in_parameter = false,
+                        c if !in_parameter => filled.push(c),
+                        _ => {}
+                    }
+                }
+                found.push(format!("{prefix}{filled}"));
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&crate::helpers::repo_root().join("src"), &mut found);
+    found.sort();
+    found
+}
+
+fn header<'a>(response: &'a reqwest::blocking::Response, name: &str) -> &'a str {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or("")
+}
+
+fn assert_security_headers(response: &reqwest::blocking::Response, what: &str) {
+    assert_eq!(
+        header(response, "content-security-policy"),
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'none'; form-action 'self'",
+        "{what}"
+    );
+    assert_eq!(
+        header(response, "x-content-type-options"),
+        "nosniff",
+        "{what}"
+    );
+    assert_eq!(header(response, "referrer-policy"), "same-origin", "{what}");
+}
+
+fn every_page_static_file_error_and_redirect_carries_the_security_headers(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let routes = get_routes();
+    assert!(
+        routes.len() > 20 && routes.contains(&"/admin/users".to_owned()),
+        "{routes:?}"
+    );
+    let anonymous = app.new_visitor();
+    let candidate = app.new_visitor();
+    assert_eq!(
+        candidate.sign_up("carla", "long enough password").status(),
+        303
+    );
+    create_user(&app, "root", "long enough password");
+    let out = crate::helpers::rehearse_with_input(
+        Some(&app.database_url),
+        &["user", "add", "boss", "--admin"],
+        "long enough password\n",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let admin = app.new_visitor();
+    assert_eq!(
+        sign_in(&admin, "boss", "long enough password").status(),
+        303
+    );
+
+    let mut statuses = std::collections::BTreeSet::new();
+    for route in routes.iter().map(String::as_str).chain(["/no/such/page"]) {
+        for (who, visitor) in [
+            ("anonymous", &anonymous),
+            ("candidate", &candidate),
+            ("admin", &admin),
+        ] {
+            let response = visitor.get(route);
+            statuses.insert(response.status().as_u16());
+            assert_security_headers(&response, &format!("GET {route} as {who}"));
+        }
+    }
+    let forged = anonymous.post_form(
+        "/signin",
+        &[
+            ("username", "root"),
+            ("password", "guess"),
+            ("csrf", "forged"),
+        ],
+    );
+    assert_eq!(forged.status(), 403);
+    assert_security_headers(&forged, "a refused form");
+    let signed_in = sign_in(&app.new_visitor(), "root", "long enough password");
+    assert_eq!(signed_in.status(), 303);
+    assert_security_headers(&signed_in, "the redirect after signing in");
+    for expected in [200, 303, 403, 404] {
+        assert!(
+            statuses.contains(&expected),
+            "no {expected} among {statuses:?}"
+        );
+    }
+    assert_eq!(header(&anonymous.get("/"), "strict-transport-security"), "");
+}
+
+fn browsers_are_told_to_keep_to_https_when_cookies_are_secure(test_db: TestDb) {
+    let app = crate::helpers::spawn_app_with_args(
+        test_db,
+        &fixture("valid"),
+        std::sync::Arc::new(rehearse::web::SystemClock),
+        |args| args.secure_cookies = true,
+    );
+    for path in ["/", "/static/app.css", "/no/such/page"] {
+        let response = app.get(path);
+        assert_eq!(
+            header(&response, "strict-transport-security"),
+            "max-age=31536000",
+            "{path}"
+        );
+        assert_security_headers(&response, path);
+    }
+}
+
 db_tests!(
     a_next_with_a_tab_or_line_break_sends_you_home_after_signing_in_or_up,
     forty_parallel_wrong_passwords_get_at_most_five_password_checks,
     a_flood_from_one_address_does_not_lock_the_owner_out_elsewhere,
     one_address_guessing_many_usernames_is_stopped,
     guessing_one_password_from_many_addresses_meets_a_ceiling,
+    every_page_static_file_error_and_redirect_carries_the_security_headers,
+    browsers_are_told_to_keep_to_https_when_cookies_are_secure,
 );
