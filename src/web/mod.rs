@@ -221,6 +221,7 @@ pub fn run(listener: TcpListener, state: AppState) -> Result<Server, std::io::Er
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(form::config())
             .wrap(headers::security_headers(https))
             .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
             .wrap(actix_web::middleware::NormalizePath::trim())

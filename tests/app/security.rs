@@ -324,6 +324,78 @@ fn browsers_are_told_to_keep_to_https_when_cookies_are_secure(test_db: TestDb) {
     }
 }
 
+/// An app on a one-question bank with a signed-up user, and that question's form fields.
+fn studying(test_db: TestDb) -> (TestApp, tempfile::TempDir, Vec<(&'static str, String)>) {
+    let bank = crate::helpers::generated_bank(1, 0);
+    let app = spawn_app(test_db, bank.path());
+    assert_eq!(app.sign_up("ada", "correct horse battery").status(), 303);
+    let page = app.get("/study/q/alpha/q01").text().unwrap();
+    let fields = ["csrf", "started", "submission"]
+        .into_iter()
+        .map(|name| (name, crate::helpers::hidden_value(&page, name).unwrap()))
+        .collect();
+    (app, bank, fields)
+}
+
+fn post_with(
+    visitor: &Visitor,
+    path: &str,
+    fields: &[(&'static str, String)],
+    more: &[(&str, &str)],
+) -> reqwest::blocking::Response {
+    let mut all: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    all.extend_from_slice(more);
+    visitor.post_form(path, &all)
+}
+
+fn the_longest_comment_and_typed_answer_the_rules_allow_are_accepted(test_db: TestDb) {
+    let (app, _bank, fields) = studying(test_db);
+    // 2,000 emoji: 8,000 bytes of UTF-8, 24,000 percent-encoded.
+    let comment = "\u{1F600}".repeat(2000);
+    let response = post_with(
+        &app,
+        "/study/q/alpha/q01/flag",
+        &fields,
+        &[("reason", "unclear"), ("comment", &comment)],
+    );
+    assert_eq!(response.status(), 303);
+    let mut conn = app.db.reader().unwrap();
+    use diesel::prelude::*;
+    let stored: String = rehearse::db::schema::flags::table
+        .select(rehearse::db::schema::flags::comment)
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(stored, comment);
+
+    // 20,000 characters of 4 bytes each: 240,000 bytes percent-encoded.
+    let typed = "\u{1F600}".repeat(19_999) + "!";
+    let response = post_with(
+        &app,
+        "/study/q/alpha/q01/reveal",
+        &fields,
+        &[("typed", &typed)],
+    );
+    assert_eq!(response.status(), 200);
+    let page = response.text().unwrap();
+    assert!(page.contains(&typed), "the typed answer is shown whole");
+}
+
+fn an_oversize_form_gets_the_sites_error_page(test_db: TestDb) {
+    let (app, _bank, fields) = studying(test_db);
+    let typed = "x".repeat(300 * 1024);
+    let response = post_with(
+        &app,
+        "/study/q/alpha/q01/reveal",
+        &fields,
+        &[("typed", &typed)],
+    );
+    assert_eq!(response.status(), 413);
+    assert_security_headers(&response, "a 413");
+    let page = response.text().unwrap();
+    assert!(page.contains("That form is too large"), "{page}");
+    assert!(page.contains("</html>"), "{page}");
+}
+
 db_tests!(
     a_next_with_a_tab_or_line_break_sends_you_home_after_signing_in_or_up,
     forty_parallel_wrong_passwords_get_at_most_five_password_checks,
@@ -332,4 +404,6 @@ db_tests!(
     guessing_one_password_from_many_addresses_meets_a_ceiling,
     every_page_static_file_error_and_redirect_carries_the_security_headers,
     browsers_are_told_to_keep_to_https_when_cookies_are_secure,
+    the_longest_comment_and_typed_answer_the_rules_allow_are_accepted,
+    an_oversize_form_gets_the_sites_error_page,
 );
