@@ -134,7 +134,8 @@ async fn save_settings(
     verify_csrf(&req, csrf)?;
     let all_sets = state.read(|conn| Ok(queries::set_titles(conn)?)).await?;
     let slugs: Vec<String> = all_sets.iter().map(|(s, _)| s.clone()).collect();
-    match settings::parse_form(&pairs, &slugs) {
+    let now = state.clock.now().naive_utc();
+    match settings::parse_form(&pairs, &slugs, now) {
         Ok(parsed) => {
             let user_id = signed_in.user.user_id.clone();
             state

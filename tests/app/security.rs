@@ -396,6 +396,41 @@ fn an_oversize_form_gets_the_sites_error_page(test_db: TestDb) {
     assert!(page.contains("</html>"), "{page}");
 }
 
+fn an_interview_date_out_of_range_is_shown_beside_its_field_and_not_saved(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    assert_eq!(app.sign_up("ada", "correct horse battery").status(), 303);
+    let far = (chrono::Utc::now().date_naive() + chrono::Duration::days(6 * 366)).to_string();
+    for date in ["-4714-01-01", "0001-01-01", "2000-01-01", far.as_str()] {
+        let csrf = app.csrf_from("/settings");
+        let response = app.post_form(
+            "/settings",
+            &[
+                ("csrf", csrf.as_str()),
+                ("new_per_day", "12"),
+                ("max_reviews_per_day", "100"),
+                ("timezone", "UTC"),
+                ("rollover_hour", "4"),
+                ("new_order", "roadmap"),
+                ("interview_date", date),
+            ],
+        );
+        assert_eq!(response.status(), 422, "{date}");
+        let body = response.text().unwrap();
+        assert!(
+            body.contains(
+                "id=\"interview_date-error\">Choose a date from today to 5 years ahead, or leave it empty.<"
+            ),
+            "{date}: {body}"
+        );
+        assert!(
+            body.contains(&format!("value=\"{date}\"")),
+            "what was typed is kept"
+        );
+    }
+    let page = app.get("/settings").text().unwrap();
+    assert!(page.contains("value=\"20\""), "nothing saved: {page}");
+}
+
 db_tests!(
     a_next_with_a_tab_or_line_break_sends_you_home_after_signing_in_or_up,
     forty_parallel_wrong_passwords_get_at_most_five_password_checks,
@@ -406,4 +441,5 @@ db_tests!(
     browsers_are_told_to_keep_to_https_when_cookies_are_secure,
     the_longest_comment_and_typed_answer_the_rules_allow_are_accepted,
     an_oversize_form_gets_the_sites_error_page,
+    an_interview_date_out_of_range_is_shown_beside_its_field_and_not_saved,
 );
