@@ -40,9 +40,15 @@ pub const USER: Limit = Limit {
 // The wider the counter, the higher its limit: otherwise one would make another pointless.
 const _: () = assert!(USER.max > ADDRESS.max && ADDRESS.max > USER_FROM_ADDRESS.max);
 
+/// Accounts created from one address.
+pub const SIGN_UPS_FROM_ADDRESS: Limit = Limit {
+    max: 10,
+    window_minutes: 60,
+};
+
 /// The longest window of any limit: attempts older than this no longer matter.
 pub fn longest_window() -> Duration {
-    [USER_FROM_ADDRESS, ADDRESS, USER]
+    [USER_FROM_ADDRESS, ADDRESS, USER, SIGN_UPS_FROM_ADDRESS]
         .iter()
         .map(|l| l.window())
         .max()
@@ -61,6 +67,11 @@ pub fn sign_in_subjects(username: &str, address: &str) -> Vec<(String, Limit)> {
         (format!("ip:{address}"), ADDRESS),
         (format!("user:{name}"), USER),
     ]
+}
+
+/// The counter a sign-up from `address` is charged to.
+pub fn sign_up_subject(address: &str) -> (String, Limit) {
+    (format!("signup:{address}"), SIGN_UPS_FROM_ADDRESS)
 }
 
 /// `None` when another attempt is allowed now; otherwise how long until it is.
@@ -159,6 +170,6 @@ mod tests {
 
     #[test]
     fn the_longest_window_covers_every_limit() {
-        assert_eq!(longest_window(), Duration::minutes(15));
+        assert_eq!(longest_window(), Duration::minutes(60));
     }
 }

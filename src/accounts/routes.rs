@@ -124,12 +124,31 @@ async fn sign_up(
     let Some(username) = username.filter(|_| errors.password.is_none()) else {
         return rerender(errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let secret = form.password.clone();
-    let hash = web::block(move || password::hash(&secret))
-        .await
-        .map_err(|_| AppError::Unexpected("password hashing was cancelled".into()))?
-        .map_err(|e| AppError::Unexpected(format!("could not hash the password: {e}")))?;
+    // A sign-up is counted before the slow hash, so parallel ones cannot all pass the check.
+    let address = client_address(&req);
     let now = state.clock.now().naive_utc();
+    let subject = vec![rate_limit::sign_up_subject(&address)];
+    let reservation = state
+        .write(move |conn| Ok(service::reserve_attempt(conn, &subject, now)?))
+        .await?;
+    if let Err(wait) = reservation {
+        return rerender(
+            FieldErrors {
+                form: Some(format!(
+                    "Too many accounts were created from your network just now. Try again in {}.",
+                    rate_limit::describe_wait(wait)
+                )),
+                ..FieldErrors::default()
+            },
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let secret = form.password.clone();
+    let hash = state
+        .password_work
+        .run(move || password::hash(&secret))
+        .await?
+        .map_err(|e| AppError::Unexpected(format!("could not hash the password: {e}")))?;
     let name = username.as_str().to_owned();
     let created = state
         .write(
@@ -224,14 +243,15 @@ async fn sign_in(
     let stored_hash = credentials.as_ref().map(|(_, h)| h.clone());
     // The dummy hash is built (once) on the blocking thread too: hashing never runs on an
     // async worker.
-    let matches = web::block(move || {
-        password::verify(
-            &secret,
-            stored_hash.as_deref().unwrap_or(DUMMY_HASH.as_str()),
-        )
-    })
-    .await
-    .map_err(|_| AppError::Unexpected("password check was cancelled".into()))?;
+    let matches = state
+        .password_work
+        .run(move || {
+            password::verify(
+                &secret,
+                stored_hash.as_deref().unwrap_or(DUMMY_HASH.as_str()),
+            )
+        })
+        .await?;
     match credentials.filter(|_| matches) {
         Some((user_id, _)) => {
             let forgiven = rate_limit::sign_in_subjects(&name, &address)

@@ -27,6 +27,12 @@ pub enum AppError {
     Unexpected(String),
 }
 
+impl From<crate::accounts::password::Cancelled> for AppError {
+    fn from(e: crate::accounts::password::Cancelled) -> Self {
+        AppError::Unexpected(e.to_string())
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         AppError::Db(crate::db::DbError::Query(e))

@@ -40,6 +40,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The questions in memory, refreshed after each import.
     pub bank: Arc<crate::bank::cache::BankCache>,
+    /// Bounds the argon2 hashes and checks running at once.
+    pub password_work: crate::accounts::password::PasswordWork,
 }
 
 impl AppState {
@@ -125,6 +127,7 @@ impl Application {
             clock,
             secure_cookies: args.secure_cookies,
             bank: Arc::default(),
+            password_work: crate::accounts::password::PasswordWork::for_this_machine(),
         };
         let server = run(listener, state.clone())?;
         Ok(Application {

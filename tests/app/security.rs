@@ -431,6 +431,69 @@ fn an_interview_date_out_of_range_is_shown_beside_its_field_and_not_saved(test_d
     assert!(page.contains("value=\"20\""), "nothing saved: {page}");
 }
 
+fn thirty_parallel_sign_ups_from_one_address_are_mostly_refused(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let visitors: Vec<(Visitor, String)> = (0..30)
+        .map(|_| {
+            let visitor = app.new_visitor();
+            let csrf = visitor.csrf_from("/signup");
+            (visitor, csrf)
+        })
+        .collect();
+    let (outcomes, health) = std::thread::scope(|scope| {
+        let handles: Vec<_> = visitors
+            .iter()
+            .enumerate()
+            .map(|(n, (visitor, csrf))| {
+                scope.spawn(move || {
+                    let response = visitor.post_form(
+                        "/signup",
+                        &[
+                            ("username", format!("flood{n}").as_str()),
+                            ("password", "long enough password"),
+                            ("csrf", csrf),
+                        ],
+                    );
+                    (response.status().as_u16(), response.text().unwrap())
+                })
+            })
+            .collect();
+        // Other visitors are still served while the sign-ups queue for their hashes.
+        let health = app.get("/healthz").status().as_u16();
+        let outcomes: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        (outcomes, health)
+    });
+    assert_eq!(health, 200);
+    let created = outcomes.iter().filter(|(s, _)| *s == 303).count();
+    let refused: Vec<&String> = outcomes
+        .iter()
+        .filter(|(s, _)| *s == 429)
+        .map(|(_, body)| body)
+        .collect();
+    eprintln!(
+        "30 parallel sign-ups: {created} created, {} refused",
+        refused.len()
+    );
+    assert_eq!(created + refused.len(), 30);
+    assert!(created <= 10, "{created} accounts were created");
+    assert!(refused.iter().all(|body| body.contains(
+        "Too many accounts were created from your network just now. Try again in 60 minutes."
+    )));
+    let mut conn = app.db.reader().unwrap();
+    use diesel::prelude::*;
+    let users: i64 = rehearse::db::schema::users::table
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(users, i64::try_from(created).unwrap());
+    // Another address is not affected.
+    let elsewhere = app.visitor_from("127.0.0.5");
+    assert_eq!(
+        elsewhere.sign_up("grace", "long enough password").status(),
+        303
+    );
+}
+
 db_tests!(
     a_next_with_a_tab_or_line_break_sends_you_home_after_signing_in_or_up,
     forty_parallel_wrong_passwords_get_at_most_five_password_checks,
@@ -442,4 +505,5 @@ db_tests!(
     the_longest_comment_and_typed_answer_the_rules_allow_are_accepted,
     an_oversize_form_gets_the_sites_error_page,
     an_interview_date_out_of_range_is_shown_beside_its_field_and_not_saved,
+    thirty_parallel_sign_ups_from_one_address_are_mostly_refused,
 );
