@@ -8,6 +8,7 @@ use crate::web::auth::{
     self, PageContext, SESSION_COOKIE, csrf_cookie, removal_cookie, safe_next, session_cookie,
     verify_csrf,
 };
+use crate::web::client::client_info;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
 use actix_web::http::StatusCode;
@@ -61,13 +62,6 @@ fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, to.to_owned()))
         .finish()
-}
-
-/// The address limits are keyed on.
-fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
 }
 
 #[get("/signup")]
@@ -125,7 +119,7 @@ async fn sign_up(
         return rerender(errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
     // A sign-up is counted before the slow hash, so parallel ones cannot all pass the check.
-    let address = client_address(&req);
+    let address = client_info(&req).address;
     let now = state.clock.now().naive_utc();
     let subject = vec![rate_limit::sign_up_subject(&address)];
     let reservation = state
@@ -214,7 +208,7 @@ async fn sign_in(
         Ok(ctx.html(status, page.render()?))
     };
     let name = form.username.trim().to_ascii_lowercase();
-    let address = client_address(&req);
+    let address = client_info(&req).address;
     let subjects = rate_limit::sign_in_subjects(&name, &address);
     let now = state.clock.now().naive_utc();
 

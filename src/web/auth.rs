@@ -202,7 +202,8 @@ pub fn verify_csrf(req: &HttpRequest, submitted: &str) -> Result<(), AppError> {
                 .into(),
         ));
     }
-    let host = req.connection_info().host().to_owned();
+    // Our own resolution: X-Forwarded-Host counts only from a trusted proxy.
+    let host = super::client::client_info(req).host;
     let claimed = req
         .headers()
         .get("origin")

@@ -1,6 +1,7 @@
 //! HTTP glue: building the app, shared state, errors, static files and health checks.
 
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod form;
 pub mod headers;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The questions in memory, refreshed after each import.
     pub bank: Arc<crate::bank::cache::BankCache>,
+    /// Proxies whose forwarded headers are believed (see [`client`]).
+    pub trusted_proxies: client::TrustedProxies,
     /// Bounds the argon2 hashes and checks running at once.
     pub password_work: crate::accounts::password::PasswordWork,
 }
@@ -127,6 +130,7 @@ impl Application {
             clock,
             secure_cookies: args.secure_cookies,
             bank: Arc::default(),
+            trusted_proxies: args.trusted_proxies.clone().unwrap_or_default(),
             password_work: crate::accounts::password::PasswordWork::for_this_machine(),
         };
         let server = run(listener, state.clone())?;

@@ -423,6 +423,7 @@ pub fn spawn_app_with_args(
         questions: questions.to_path_buf(),
         pool_size: Some(2),
         secure_cookies: false,
+        trusted_proxies: None,
     };
     configure(&mut args);
     let url = test_db.url.clone();

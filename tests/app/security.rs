@@ -494,6 +494,129 @@ fn thirty_parallel_sign_ups_from_one_address_are_mostly_refused(test_db: TestDb)
     );
 }
 
+/// Posts a form the way a browser behind a proxy does, with extra headers.
+fn post_with_headers(
+    visitor: &Visitor,
+    path: &str,
+    headers: &[(&str, &str)],
+    fields: &[(&str, &str)],
+) -> reqwest::blocking::Response {
+    let mut request = visitor.client.post(format!("{}{}", visitor.address, path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.form(fields).send().unwrap()
+}
+
+fn forwarded_headers_from_an_untrusted_peer_are_ignored(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    create_user(&app, "ada", "correct horse battery");
+    // A cross-site form claiming, through X-Forwarded-Host, to be for the attacker's host.
+    let csrf = app.csrf_from("/signin");
+    let forged = post_with_headers(
+        &app,
+        "/signin",
+        &[
+            ("origin", "https://evil.example"),
+            ("x-forwarded-host", "evil.example"),
+        ],
+        &[
+            ("username", "ada"),
+            ("password", "correct horse battery"),
+            ("csrf", &csrf),
+        ],
+    );
+    assert_eq!(forged.status(), 403);
+    // A new X-Forwarded-For on each guess does not escape the limit.
+    for n in 0..5 {
+        let wrong = post_with_headers(
+            &app,
+            "/signin",
+            &[
+                ("origin", &app.address),
+                ("x-forwarded-for", &format!("198.51.100.{n}")),
+            ],
+            &[
+                ("username", "ada"),
+                ("password", "wrong password"),
+                ("csrf", &csrf),
+            ],
+        );
+        assert_eq!(wrong.status(), 401);
+    }
+    let blocked = post_with_headers(
+        &app,
+        "/signin",
+        &[
+            ("origin", &app.address),
+            ("x-forwarded-for", "198.51.100.99"),
+        ],
+        &[
+            ("username", "ada"),
+            ("password", "correct horse battery"),
+            ("csrf", &csrf),
+        ],
+    );
+    assert_eq!(blocked.status(), 429);
+}
+
+fn behind_a_trusted_proxy_limits_key_on_the_forwarded_client_address(test_db: TestDb) {
+    let app = crate::helpers::spawn_app_with_args(
+        test_db,
+        &fixture("valid"),
+        std::sync::Arc::new(rehearse::web::SystemClock),
+        |args| {
+            args.trusted_proxies =
+                Some(rehearse::web::client::TrustedProxies::parse("127.0.0.1").unwrap())
+        },
+    );
+    create_user(&app, "ada", "correct horse battery");
+    let csrf = app.csrf_from("/signin");
+    let via_proxy = |client: &str, password: &str| {
+        post_with_headers(
+            &app,
+            "/signin",
+            &[
+                ("origin", "https://rehearse.example"),
+                ("x-forwarded-host", "rehearse.example"),
+                ("x-forwarded-proto", "https"),
+                ("x-forwarded-for", client),
+            ],
+            &[("username", "ada"), ("password", password), ("csrf", &csrf)],
+        )
+        .status()
+        .as_u16()
+    };
+    for _ in 0..5 {
+        assert_eq!(via_proxy("203.0.113.5", "wrong password"), 401);
+    }
+    // Prepending a made-up address does not change who the client is.
+    assert_eq!(
+        via_proxy("198.51.100.1, 203.0.113.5", "correct horse battery"),
+        429
+    );
+    // The owner behind the same proxy, from another address, signs in; the public host in
+    // X-Forwarded-Host matches the Origin, so the form is accepted.
+    assert_eq!(via_proxy("203.0.113.6", "correct horse battery"), 303);
+    // A direct visitor from another loopback address is not a proxy: its headers are ignored.
+    let direct = app.visitor_from("127.0.0.6");
+    let csrf = direct.csrf_from("/signin");
+    let response = post_with_headers(
+        &direct,
+        "/signin",
+        &[
+            ("origin", "https://rehearse.example"),
+            ("x-forwarded-host", "rehearse.example"),
+        ],
+        &[
+            ("username", "ada"),
+            ("password", "correct horse battery"),
+            ("csrf", &csrf),
+        ],
+    );
+    assert_eq!(response.status(), 403);
+}
+
 db_tests!(
     a_next_with_a_tab_or_line_break_sends_you_home_after_signing_in_or_up,
     forty_parallel_wrong_passwords_get_at_most_five_password_checks,
@@ -506,4 +629,6 @@ db_tests!(
     an_oversize_form_gets_the_sites_error_page,
     an_interview_date_out_of_range_is_shown_beside_its_field_and_not_saved,
     thirty_parallel_sign_ups_from_one_address_are_mostly_refused,
+    forwarded_headers_from_an_untrusted_peer_are_ignored,
+    behind_a_trusted_proxy_limits_key_on_the_forwarded_client_address,
 );
