@@ -21,6 +21,39 @@ pub fn check_new(password: &str) -> Result<(), &'static str> {
     }
 }
 
+/// What is wrong with a change-password form, field by field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangeErrors {
+    pub current: Option<String>,
+    pub new: Option<String>,
+    pub confirm: Option<String>,
+}
+
+impl ChangeErrors {
+    pub fn is_empty(&self) -> bool {
+        *self == ChangeErrors::default()
+    }
+}
+
+/// Checks a change-password form before any hashing: the current password is given, the new
+/// one follows the rules and was typed the same twice.
+pub fn check_change(current: &str, new: &str, confirm: &str) -> Result<(), ChangeErrors> {
+    let mut errors = ChangeErrors::default();
+    if current.is_empty() {
+        errors.current = Some("Enter your current password.".into());
+    }
+    if let Err(message) = check_new(new) {
+        errors.new = Some(message.into());
+    } else if new != confirm {
+        errors.confirm = Some("The two new passwords differ; type the same one twice.".into());
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 /// A PHC-format argon2id hash with a random salt.
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let mut salt_bytes = [0u8; 16];
@@ -85,6 +118,26 @@ impl PasswordWork {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn a_password_change_needs_the_current_one_and_the_new_one_twice() {
+        assert_eq!(
+            check_change("old secret", "new secret!", "new secret!"),
+            Ok(())
+        );
+        let errors = check_change("", "short", "short").unwrap_err();
+        assert_eq!(
+            errors.current.as_deref(),
+            Some("Enter your current password.")
+        );
+        assert_eq!(errors.new.as_deref(), Some("Use at least 8 characters."));
+        assert_eq!(errors.confirm, None);
+        let errors = check_change("old secret", "new secret!", "new secret?").unwrap_err();
+        assert_eq!(
+            errors.confirm.as_deref(),
+            Some("The two new passwords differ; type the same one twice.")
+        );
+    }
 
     #[test]
     fn no_more_password_jobs_run_at_once_than_the_bound_allows() {

@@ -64,6 +64,15 @@ fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
+/// The browser's `User-Agent` header, or "" without one.
+pub(crate) fn user_agent(req: &HttpRequest) -> String {
+    req.headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
 #[get("/signup")]
 async fn sign_up_form(
     ctx: PageContext,
@@ -144,10 +153,11 @@ async fn sign_up(
         .await?
         .map_err(|e| AppError::Unexpected(format!("could not hash the password: {e}")))?;
     let name = username.as_str().to_owned();
+    let user_agent = user_agent(&req);
     let created = state
         .write(
             move |conn| match service::create_user(conn, &name, &hash, Role::Candidate, now) {
-                Ok(id) => Ok(Some(service::start_session(conn, &id, now)?)),
+                Ok(id) => Ok(Some(service::start_session(conn, &id, &user_agent, now)?)),
                 Err(AccountError::UsernameTaken) => Ok(None),
                 Err(AccountError::Db(e)) => Err(e.into()),
             },
@@ -253,10 +263,11 @@ async fn sign_in(
                 .next()
                 .map(|(subject, _)| subject)
                 .unwrap_or_default();
+            let user_agent = user_agent(&req);
             let token = state
                 .write(move |conn| {
                     service::release_attempt(conn, &reserved, &forgiven)?;
-                    Ok(service::start_session(conn, &user_id, now)?)
+                    Ok(service::start_session(conn, &user_id, &user_agent, now)?)
                 })
                 .await?;
             Ok(signed_in_response(&state, token, &next))

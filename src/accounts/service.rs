@@ -114,9 +114,11 @@ pub fn credentials(
 }
 
 /// Starts a session; returns the cookie token. Expired sessions of the user are cleared.
+/// `user_agent` is the browser's header, stored only as a short summary.
 pub fn start_session(
     conn: &mut DbConnection,
     user_id: &str,
+    user_agent: &str,
     now: NaiveDateTime,
 ) -> QueryResult<String> {
     let (token, id) = new_session_token();
@@ -133,6 +135,7 @@ pub fn start_session(
             sessions::created_at.eq(now),
             sessions::last_seen_at.eq(now),
             sessions::expires_at.eq(now + Duration::days(ABSOLUTE_EXPIRY_DAYS)),
+            sessions::user_agent.eq(super::user_agent::summarize(user_agent)),
         ))
         .execute(conn)?;
     Ok(token)
