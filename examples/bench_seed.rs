@@ -63,7 +63,7 @@ fn bench_user(conn: &mut DbConnection, name: &str, hash: &str) -> (String, Strin
         ))
         .execute(conn)
         .unwrap();
-    let token = service::start_session(conn, &id, now).unwrap();
+    let token = service::start_session(conn, &id, "wrk (benchmark)", now).unwrap();
     let csrf = uuid::Uuid::new_v4().simple().to_string();
     (id, format!("{token} {csrf}\n"))
 }

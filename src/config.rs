@@ -98,9 +98,15 @@ pub struct ServeArgs {
     #[arg(long, env = "REHEARSE_POOL_SIZE")]
     pub pool_size: Option<u32>,
 
-    /// Mark cookies Secure: set this when Rehearse is served over HTTPS.
+    /// Mark cookies Secure and send HSTS: set this when Rehearse is served over HTTPS.
     #[arg(long, env = "REHEARSE_SECURE_COOKIES")]
     pub secure_cookies: bool,
+
+    /// Reverse proxies in front of Rehearse, as a comma-separated list of addresses or networks
+    /// (10.0.0.2,10.1.0.0/16). Only requests from them have their X-Forwarded-For,
+    /// X-Forwarded-Host and X-Forwarded-Proto believed; without this flag nobody's are.
+    #[arg(long, env = "REHEARSE_TRUSTED_PROXIES", value_name = "LIST", value_parser = crate::web::client::TrustedProxies::parse)]
+    pub trusted_proxies: Option<crate::web::client::TrustedProxies>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@ use crate::web::auth::{
     self, PageContext, SESSION_COOKIE, csrf_cookie, removal_cookie, safe_next, session_cookie,
     verify_csrf,
 };
+use crate::web::client::client_info;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
 use actix_web::http::StatusCode;
@@ -61,6 +62,15 @@ fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, to.to_owned()))
         .finish()
+}
+
+/// The browser's `User-Agent` header, or "" without one.
+pub(crate) fn user_agent(req: &HttpRequest) -> String {
+    req.headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
 }
 
 #[get("/signup")]
@@ -117,17 +127,37 @@ async fn sign_up(
     let Some(username) = username.filter(|_| errors.password.is_none()) else {
         return rerender(errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let secret = form.password.clone();
-    let hash = web::block(move || password::hash(&secret))
-        .await
-        .map_err(|_| AppError::Unexpected("password hashing was cancelled".into()))?
-        .map_err(|e| AppError::Unexpected(format!("could not hash the password: {e}")))?;
+    // A sign-up is counted before the slow hash, so parallel ones cannot all pass the check.
+    let address = client_info(&req).address;
     let now = state.clock.now().naive_utc();
+    let subject = vec![rate_limit::sign_up_subject(&address)];
+    let reservation = state
+        .write(move |conn| Ok(service::reserve_attempt(conn, &subject, now)?))
+        .await?;
+    if let Err(wait) = reservation {
+        return rerender(
+            FieldErrors {
+                form: Some(format!(
+                    "Too many accounts were created from your network just now. Try again in {}.",
+                    rate_limit::describe_wait(wait)
+                )),
+                ..FieldErrors::default()
+            },
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let secret = form.password.clone();
+    let hash = state
+        .password_work
+        .run(move || password::hash(&secret))
+        .await?
+        .map_err(|e| AppError::Unexpected(format!("could not hash the password: {e}")))?;
     let name = username.as_str().to_owned();
+    let user_agent = user_agent(&req);
     let created = state
         .write(
             move |conn| match service::create_user(conn, &name, &hash, Role::Candidate, now) {
-                Ok(id) => Ok(Some(service::start_session(conn, &id, now)?)),
+                Ok(id) => Ok(Some(service::start_session(conn, &id, &user_agent, now)?)),
                 Err(AccountError::UsernameTaken) => Ok(None),
                 Err(AccountError::Db(e)) => Err(e.into()),
             },
@@ -188,69 +218,64 @@ async fn sign_in(
         Ok(ctx.html(status, page.render()?))
     };
     let name = form.username.trim().to_ascii_lowercase();
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    let subjects = vec![format!("user:{name}"), format!("ip:{address}")];
+    let address = client_info(&req).address;
+    let subjects = rate_limit::sign_in_subjects(&name, &address);
     let now = state.clock.now().naive_utc();
 
-    let (lookup_subjects, lookup_name) = (subjects.clone(), name.clone());
-    let (failures, credentials) = state
-        .read(move |conn| {
-            let since = now - rate_limit::window();
-            let mut failures = Vec::new();
-            for subject in &lookup_subjects {
-                failures.push(service::recent_failures(conn, subject, since)?);
-            }
-            Ok((failures, service::credentials(conn, &lookup_name)?))
-        })
+    // The attempt is reserved (counted as a failure) before the password is checked, so
+    // parallel guesses cannot all slip through before any is recorded.
+    let reservation = state
+        .write(move |conn| Ok(service::reserve_attempt(conn, &subjects, now)?))
         .await?;
-    if let Some(wait) = failures
-        .iter()
-        .filter_map(|f| rate_limit::wait_before_next_attempt(f, now))
-        .max()
-    {
-        return rerender(
-            format!(
-                "Too many failed sign-in attempts. Try again in {}.",
-                rate_limit::describe_wait(wait)
-            ),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
+    let reserved = match reservation {
+        Ok(reserved) => reserved,
+        Err(wait) => {
+            return rerender(
+                format!(
+                    "Too many failed sign-in attempts. Try again in {}.",
+                    rate_limit::describe_wait(wait)
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
+    };
+    let lookup_name = name.clone();
+    let credentials = state
+        .read(move |conn| Ok(service::credentials(conn, &lookup_name)?))
+        .await?;
     let secret = form.password.clone();
     let stored_hash = credentials.as_ref().map(|(_, h)| h.clone());
     // The dummy hash is built (once) on the blocking thread too: hashing never runs on an
     // async worker.
-    let matches = web::block(move || {
-        password::verify(
-            &secret,
-            stored_hash.as_deref().unwrap_or(DUMMY_HASH.as_str()),
-        )
-    })
-    .await
-    .map_err(|_| AppError::Unexpected("password check was cancelled".into()))?;
+    let matches = state
+        .password_work
+        .run(move || {
+            password::verify(
+                &secret,
+                stored_hash.as_deref().unwrap_or(DUMMY_HASH.as_str()),
+            )
+        })
+        .await?;
     match credentials.filter(|_| matches) {
         Some((user_id, _)) => {
-            let user_subject = subjects.first().cloned().unwrap_or_default();
+            let forgiven = rate_limit::sign_in_subjects(&name, &address)
+                .into_iter()
+                .next()
+                .map(|(subject, _)| subject)
+                .unwrap_or_default();
+            let user_agent = user_agent(&req);
             let token = state
                 .write(move |conn| {
-                    service::clear_failures(conn, &user_subject)?;
-                    Ok(service::start_session(conn, &user_id, now)?)
+                    service::release_attempt(conn, &reserved, &forgiven)?;
+                    Ok(service::start_session(conn, &user_id, &user_agent, now)?)
                 })
                 .await?;
             Ok(signed_in_response(&state, token, &next))
         }
-        None => {
-            state
-                .write(move |conn| Ok(service::record_failure(conn, &subjects, now)?))
-                .await?;
-            rerender(
-                "That username and password do not match an account.".into(),
-                StatusCode::UNAUTHORIZED,
-            )
-        }
+        None => rerender(
+            "That username and password do not match an account.".into(),
+            StatusCode::UNAUTHORIZED,
+        ),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Account storage: users, sessions and sign-in failures.
 
+use super::rate_limit::{Limit, longest_window, wait_before_next_attempt};
 use crate::db::DbConnection;
 use crate::db::schema::{app_locks, login_failures, sessions, users};
 use base64::Engine as _;
@@ -117,9 +118,11 @@ pub fn credentials(
 }
 
 /// Starts a session; returns the cookie token. Expired sessions of the user are cleared.
+/// `user_agent` is the browser's header, stored only as a short summary.
 pub fn start_session(
     conn: &mut DbConnection,
     user_id: &str,
+    user_agent: &str,
     now: NaiveDateTime,
 ) -> QueryResult<String> {
     let (token, id) = new_session_token();
@@ -136,6 +139,7 @@ pub fn start_session(
             sessions::created_at.eq(now),
             sessions::last_seen_at.eq(now),
             sessions::expires_at.eq(now + Duration::days(ABSOLUTE_EXPIRY_DAYS)),
+            sessions::user_agent.eq(super::user_agent::summarize(user_agent)),
         ))
         .execute(conn)?;
     Ok(token)
@@ -201,43 +205,68 @@ pub fn end_session(conn: &mut DbConnection, session_id: &str) -> QueryResult<()>
     Ok(())
 }
 
-/// Times of recent failed sign-ins for a subject (`user:NAME` or `ip:ADDR`).
-pub fn recent_failures(
-    conn: &mut DbConnection,
-    subject: &str,
-    since: NaiveDateTime,
-) -> QueryResult<Vec<NaiveDateTime>> {
-    login_failures::table
-        .filter(login_failures::subject.eq(subject))
-        .filter(login_failures::failed_at.gt(since))
-        .select(login_failures::failed_at)
-        .load(conn)
-}
+/// An arbitrary constant naming the PostgreSQL advisory lock that makes a reservation atomic
+/// across connections (on SQLite, `BEGIN IMMEDIATE` already serialises writers).
+const ATTEMPT_LOCK_KEY: i64 = 0x5245_4845_4154_5450;
 
-pub fn record_failure(
+/// Reserves an attempt on every subject (`user-at:…`, `ip:…`, `user:…`, `signup:…`) in one
+/// transaction, *before* the slow password work: the attempt counts as a failure until
+/// [`release_attempt`] forgives it. Parallel requests therefore cannot all pass the check
+/// before any of them is recorded. Returns the reserved rows, or how long to wait when a
+/// limit is reached (then nothing is recorded).
+pub fn reserve_attempt(
     conn: &mut DbConnection,
-    subjects: &[String],
+    subjects: &[(String, Limit)],
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    for subject in subjects {
-        diesel::insert_into(login_failures::table)
-            .values((
-                login_failures::id.eq(uuid::Uuid::new_v4().to_string()),
-                login_failures::subject.eq(subject),
-                login_failures::failed_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
-    // Old failures only matter for the window; drop them as we go.
-    diesel::delete(
-        login_failures::table
-            .filter(login_failures::failed_at.le(now - super::rate_limit::window())),
-    )
-    .execute(conn)?;
-    Ok(())
+) -> QueryResult<Result<Vec<String>, Duration>> {
+    crate::db::write_transaction(conn, |conn| {
+        if let DbConnection::Pg(pg) = conn {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({ATTEMPT_LOCK_KEY})"))
+                .execute(pg)?;
+        }
+        // Old attempts only matter for the windows; drop them as we go.
+        diesel::delete(
+            login_failures::table.filter(login_failures::failed_at.le(now - longest_window())),
+        )
+        .execute(conn)?;
+        let mut longest_wait = None;
+        for (subject, limit) in subjects {
+            let recent = login_failures::table
+                .filter(login_failures::subject.eq(subject))
+                .filter(login_failures::failed_at.gt(now - limit.window()))
+                .select(login_failures::failed_at)
+                .load::<NaiveDateTime>(conn)?;
+            let wait = wait_before_next_attempt(*limit, &recent, now);
+            longest_wait = longest_wait.max(wait);
+        }
+        if let Some(wait) = longest_wait {
+            return Ok(Err(wait));
+        }
+        let mut reserved = Vec::with_capacity(subjects.len());
+        for (subject, _) in subjects {
+            let id = uuid::Uuid::new_v4().to_string();
+            diesel::insert_into(login_failures::table)
+                .values((
+                    login_failures::id.eq(&id),
+                    login_failures::subject.eq(subject),
+                    login_failures::failed_at.eq(now),
+                ))
+                .execute(conn)?;
+            reserved.push(id);
+        }
+        Ok(Ok(reserved))
+    })
 }
 
-pub fn clear_failures(conn: &mut DbConnection, subject: &str) -> QueryResult<()> {
+/// Forgives a successful attempt: its reserved rows, and every failure of `subject` (the
+/// user at this address).
+pub fn release_attempt(
+    conn: &mut DbConnection,
+    reserved: &[String],
+    subject: &str,
+) -> QueryResult<()> {
+    diesel::delete(login_failures::table.filter(login_failures::id.eq_any(reserved)))
+        .execute(conn)?;
     diesel::delete(login_failures::table.filter(login_failures::subject.eq(subject)))
         .execute(conn)?;
     Ok(())

@@ -1,6 +1,6 @@
 //! Study settings: what a user can change about their schedule, parsed from the settings form.
 
-use chrono::NaiveDate;
+use chrono::{Months, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeSet;
 
@@ -84,11 +84,16 @@ fn whole_number(
     }
 }
 
+/// How far ahead an interview date may be.
+pub const MAX_INTERVIEW_YEARS_AHEAD: u32 = 5;
+
 /// Reads the settings form. `all_sets` are the sets that exist; a set whose checkbox
-/// (`set:<slug>`) is missing is inactive.
+/// (`set:<slug>`) is missing is inactive. `now` (UTC) decides which interview dates are
+/// allowed: from today, in the chosen timezone, to [`MAX_INTERVIEW_YEARS_AHEAD`] years on.
 pub fn parse_form(
     pairs: &[(String, String)],
     all_sets: &[String],
+    now: NaiveDateTime,
 ) -> Result<Settings, SettingsErrors> {
     let mut errors = SettingsErrors::default();
     let new_per_day = whole_number(
@@ -118,10 +123,20 @@ pub fn parse_form(
         errors.new_order = Some("Choose roadmap order or shuffled.");
         NewOrder::Roadmap
     });
+    let today = Utc
+        .from_utc_datetime(&now)
+        .with_timezone(&timezone)
+        .date_naive();
+    let latest = today.checked_add_months(Months::new(12 * MAX_INTERVIEW_YEARS_AHEAD));
     let interview_date = match field(pairs, "interview_date") {
         "" => None,
         text => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(d) => Some(d),
+            Ok(d) if d >= today && latest.is_some_and(|latest| d <= latest) => Some(d),
+            Ok(_) => {
+                errors.interview_date =
+                    Some("Choose a date from today to 5 years ahead, or leave it empty.");
+                None
+            }
             Err(_) => {
                 errors.interview_date = Some("Enter a date like 2027-03-15, or leave it empty.");
                 None
@@ -153,6 +168,14 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// 2027-01-10, 12:00 UTC: the parser's "now" in these tests.
+    fn now() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2027, 1, 10)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+    }
+
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -170,7 +193,7 @@ mod tests {
             ("interview_date", "2027-03-15"),
             ("set:streams", "on"),
         ]);
-        let s = parse_form(&form, &["streams".into(), "event-loop".into()]).unwrap();
+        let s = parse_form(&form, &["streams".into(), "event-loop".into()], now()).unwrap();
         assert_eq!(s.new_per_day, 15);
         assert_eq!(s.timezone, chrono_tz::Europe::Berlin);
         assert_eq!(s.interview_date, NaiveDate::from_ymd_opt(2027, 3, 15));
@@ -190,7 +213,7 @@ mod tests {
             ("new_order", "random"),
             ("interview_date", "next week"),
         ]);
-        let e = parse_form(&form, &[]).unwrap_err();
+        let e = parse_form(&form, &[], now()).unwrap_err();
         assert_eq!(e.new_per_day, Some("Enter a whole number from 0 to 500."));
         assert!(
             e.max_reviews_per_day.is_some() && e.timezone.is_some() && e.rollover_hour.is_some()
@@ -198,12 +221,47 @@ mod tests {
         assert!(e.new_order.is_some() && e.interview_date.is_some());
     }
 
+    fn interview_date_error(date: &str, timezone: &str) -> Option<&'static str> {
+        let form = pairs(&[
+            ("new_per_day", "15"),
+            ("max_reviews_per_day", "150"),
+            ("timezone", timezone),
+            ("rollover_hour", "3"),
+            ("new_order", "roadmap"),
+            ("interview_date", date),
+        ]);
+        parse_form(&form, &[], now())
+            .err()
+            .and_then(|e| e.interview_date)
+    }
+
+    #[test]
+    fn an_interview_date_is_accepted_from_today_to_five_years_ahead() {
+        for date in ["2027-01-10", "2027-06-01", "2032-01-10", ""] {
+            assert_eq!(interview_date_error(date, "UTC"), None, "{date}");
+        }
+        for date in ["2027-01-09", "2032-01-11", "-4714-01-01", "0000-01-01"] {
+            assert_eq!(
+                interview_date_error(date, "UTC"),
+                Some("Choose a date from today to 5 years ahead, or leave it empty."),
+                "{date}"
+            );
+        }
+    }
+
+    #[test]
+    fn today_is_the_day_in_the_chosen_timezone() {
+        // 12:00 UTC on the 10th is already the 11th in Auckland, still the 10th in Honolulu.
+        assert!(interview_date_error("2027-01-10", "Pacific/Auckland").is_some());
+        assert_eq!(interview_date_error("2027-01-10", "Pacific/Honolulu"), None);
+    }
+
     proptest! {
         #[test]
         fn parsing_never_panics(values in proptest::collection::vec(".{0,20}", 6)) {
             let names = ["new_per_day", "max_reviews_per_day", "timezone", "rollover_hour", "new_order", "interview_date"];
             let form: Vec<(String, String)> = names.iter().zip(values).map(|(k, v)| (k.to_string(), v)).collect();
-            let _ = parse_form(&form, &["a".into()]);
+            let _ = parse_form(&form, &["a".into()], now());
         }
     }
 }

@@ -1,11 +1,17 @@
-//! The settings page.
+//! The settings page: study settings, the list of signed-in sessions, and changing the
+//! password.
 
-use super::service;
+use super::password::{self, ChangeErrors};
+use super::rate_limit;
+use super::service::{self, SessionUser};
+use super::sessions::{self, SessionSummary};
 use super::settings::{self, NewOrder, Settings, SettingsErrors};
 use crate::bank::queries;
 use crate::web::AppState;
 use crate::web::auth::{PageContext, SignedIn, verify_csrf};
+use crate::web::client::client_info;
 use crate::web::error::AppError;
+use crate::web::form::Fields;
 use crate::web::layout::Nav;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
@@ -61,6 +67,26 @@ impl SettingsValues {
     }
 }
 
+/// One signed-in session, as listed.
+struct SessionView {
+    browser: String,
+    created: String,
+    last_seen: String,
+    current: bool,
+}
+
+fn session_views(list: Vec<SessionSummary>) -> Vec<SessionView> {
+    let show = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    list.into_iter()
+        .map(|s| SessionView {
+            browser: s.browser,
+            created: show(s.created_at),
+            last_seen: show(s.last_seen_at),
+            current: s.current,
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "accounts/settings.html")]
 struct SettingsPage {
@@ -71,6 +97,19 @@ struct SettingsPage {
     errors: SettingsErrors,
     saved: bool,
     timezones: Vec<&'static str>,
+    sessions: Vec<SessionView>,
+    password: ChangeErrors,
+    notice: Option<&'static str>,
+}
+
+/// The user's live sessions, for the page.
+async fn load_sessions(state: &AppState, user: &SessionUser) -> Result<Vec<SessionView>, AppError> {
+    let (user_id, session_id) = (user.user_id.clone(), user.session_id.clone());
+    let now = state.clock.now().naive_utc();
+    let list = state
+        .read(move |conn| Ok(sessions::list(conn, &user_id, &session_id, now)?))
+        .await?;
+    Ok(session_views(list))
 }
 
 fn timezones() -> Vec<&'static str> {
@@ -80,6 +119,8 @@ fn timezones() -> Vec<&'static str> {
 #[derive(Deserialize)]
 struct SavedQuery {
     saved: Option<u8>,
+    password: Option<u8>,
+    signed_out: Option<u8>,
 }
 
 #[get("/settings")]
@@ -88,7 +129,36 @@ async fn settings_form(
     state: web::Data<AppState>,
     query: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = signed_in.user.user_id.clone();
+    let notice = if query.password == Some(1) {
+        Some("Your password is changed, and you are signed out everywhere else.")
+    } else if query.signed_out == Some(1) {
+        Some("You are signed out everywhere else.")
+    } else {
+        None
+    };
+    settings_page(
+        &signed_in.context,
+        &state,
+        &signed_in.user,
+        query.saved == Some(1),
+        ChangeErrors::default(),
+        notice,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The settings page with the stored settings.
+async fn settings_page(
+    ctx: &PageContext,
+    state: &AppState,
+    user: &SessionUser,
+    saved: bool,
+    password: ChangeErrors,
+    notice: Option<&'static str>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let user_id = user.user_id.clone();
     let (current, all_sets) = state
         .read(move |conn| {
             Ok((
@@ -97,7 +167,7 @@ async fn settings_form(
             ))
         })
         .await?;
-    let ctx = &signed_in.context;
+    let sessions = load_sessions(state, user).await?;
     let page = SettingsPage {
         nav: ctx.nav(),
         csrf: ctx.csrf.clone(),
@@ -111,10 +181,13 @@ async fn settings_form(
             })
             .collect(),
         errors: SettingsErrors::default(),
-        saved: query.saved == Some(1),
+        saved,
         timezones: timezones(),
+        sessions,
+        password,
+        notice,
     };
-    Ok(ctx.html(StatusCode::OK, page.render()?))
+    Ok(ctx.html(status, page.render()?))
 }
 
 #[post("/settings")]
@@ -134,7 +207,8 @@ async fn save_settings(
     verify_csrf(&req, csrf)?;
     let all_sets = state.read(|conn| Ok(queries::set_titles(conn)?)).await?;
     let slugs: Vec<String> = all_sets.iter().map(|(s, _)| s.clone()).collect();
-    match settings::parse_form(&pairs, &slugs) {
+    let now = state.clock.now().naive_utc();
+    match settings::parse_form(&pairs, &slugs, now) {
         Ok(parsed) => {
             let user_id = signed_in.user.user_id.clone();
             state
@@ -146,6 +220,7 @@ async fn save_settings(
         }
         Err(errors) => {
             let ctx = &signed_in.context;
+            let sessions = load_sessions(&state, &signed_in.user).await?;
             let page = SettingsPage {
                 nav: ctx.nav(),
                 csrf: ctx.csrf.clone(),
@@ -161,12 +236,145 @@ async fn save_settings(
                 errors,
                 saved: false,
                 timezones: timezones(),
+                sessions,
+                password: ChangeErrors::default(),
+                notice: None,
             };
             Ok(ctx.html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?))
         }
     }
 }
 
+#[post("/settings/sessions/end-others")]
+async fn end_other_sessions(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let fields = Fields(form.into_inner());
+    let signed_in = ctx.require_user(&req)?;
+    verify_csrf(&req, fields.get("csrf"))?;
+    let (user_id, keep) = (
+        signed_in.user.user_id.clone(),
+        signed_in.user.session_id.clone(),
+    );
+    state
+        .write(move |conn| Ok(sessions::end_others(conn, &user_id, &keep)?))
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/settings?signed_out=1"))
+        .finish())
+}
+
+#[post("/settings/password")]
+async fn change_password(
+    req: HttpRequest,
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let fields = Fields(form.into_inner());
+    let signed_in = ctx.require_user(&req)?;
+    verify_csrf(&req, fields.get("csrf"))?;
+    let outcome = try_change_password(
+        &state,
+        &signed_in.user,
+        &client_info(&req).address,
+        fields.get("current_password"),
+        fields.get("new_password"),
+        fields.get("confirm_password"),
+    )
+    .await?;
+    match outcome {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, "/settings?password=1"))
+            .finish()),
+        Err((status, errors)) => {
+            settings_page(
+                &signed_in.context,
+                &state,
+                &signed_in.user,
+                false,
+                errors,
+                None,
+                status,
+            )
+            .await
+        }
+    }
+}
+
+/// Checks the form, then the current password (counted like a sign-in, so a borrowed session
+/// cannot be used to guess it), then stores the new hash and ends every other session.
+async fn try_change_password(
+    state: &AppState,
+    user: &SessionUser,
+    address: &str,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<Result<(), (StatusCode, ChangeErrors)>, AppError> {
+    if let Err(errors) = password::check_change(current, new, confirm) {
+        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, errors)));
+    }
+    let subjects = rate_limit::sign_in_subjects(&user.username, address);
+    let forgiven = subjects
+        .first()
+        .map(|(subject, _)| subject.clone())
+        .unwrap_or_default();
+    let now = state.clock.now().naive_utc();
+    let reservation = state
+        .write(move |conn| Ok(service::reserve_attempt(conn, &subjects, now)?))
+        .await?;
+    let reserved = match reservation {
+        Ok(reserved) => reserved,
+        Err(wait) => {
+            let errors = ChangeErrors {
+                current: Some(format!(
+                    "Too many wrong passwords. Try again in {}.",
+                    rate_limit::describe_wait(wait)
+                )),
+                ..ChangeErrors::default()
+            };
+            return Ok(Err((StatusCode::TOO_MANY_REQUESTS, errors)));
+        }
+    };
+    let user_id = user.user_id.clone();
+    let stored = state
+        .read(move |conn| Ok(sessions::password_hash(conn, &user_id)?))
+        .await?;
+    let current = current.to_owned();
+    let matches = state
+        .password_work
+        .run(move || password::verify(&current, &stored))
+        .await?;
+    if !matches {
+        let errors = ChangeErrors {
+            current: Some("That is not your current password.".into()),
+            ..ChangeErrors::default()
+        };
+        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, errors)));
+    }
+    let new = new.to_owned();
+    let new_hash = state
+        .password_work
+        .run(move || password::hash(&new))
+        .await?
+        .map_err(|e| AppError::Unexpected(format!("could not hash the password: {e}")))?;
+    let (user_id, keep) = (user.user_id.clone(), user.session_id.clone());
+    state
+        .write(move |conn| {
+            service::release_attempt(conn, &reserved, &forgiven)?;
+            Ok(sessions::change_password(conn, &user_id, &new_hash, &keep)?)
+        })
+        .await?;
+    Ok(Ok(()))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(settings_form).service(save_settings);
+    cfg.service(settings_form)
+        .service(save_settings)
+        .service(end_other_sessions)
+        .service(change_password);
 }

@@ -113,7 +113,7 @@ pub fn from_bytes(display: &str, bytes: Vec<u8>) -> Result<LoadedFile, Problem> 
         Ok(text) => Ok(LoadedFile {
             source: SourceFile {
                 path: display.to_owned(),
-                text,
+                text: lone_carriage_returns_as_line_feeds(text),
             },
             sha256,
         }),
@@ -142,9 +142,109 @@ pub fn from_bytes(display: &str, bytes: Vec<u8>) -> Result<LoadedFile, Problem> 
     }
 }
 
+/// YAML counts a lone `\r` as a line break, but the pages that show a problem's line split
+/// at `\n` only; written as `\n` (the same to YAML), both agree which line is which.
+fn lone_carriage_returns_as_line_feeds(text: String) -> String {
+    let mut chars = text.chars().peekable();
+    let mut lone = false;
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            lone = true;
+            break;
+        }
+    }
+    if !lone {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    use super::super::validate::{Context, validate};
     use super::*;
+    use proptest::prelude::*;
+
+    /// Whether line and column name a place in `text`: an existing line (counting the empty
+    /// one after a final line break), and a column on it or just past its end.
+    fn inside(text: &str, pos: Pos) -> bool {
+        let line = usize::try_from(pos.line).unwrap_or(usize::MAX);
+        let column = usize::try_from(pos.column).unwrap_or(usize::MAX);
+        line >= 1
+            && column >= 1
+            && text
+                .split('\n')
+                .nth(line - 1)
+                .is_some_and(|l| column <= l.chars().count() + 1)
+    }
+
+    /// Bytes that are often YAML (structure characters, a valid set's words, line breaks),
+    /// sometimes not even UTF-8.
+    fn yamlish_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let token = prop_oneof![
+            4 => prop::sample::select(vec![
+                "\n", "  ", ": ", "- ", "[", "]", "{", "}", ",", "&a ", "*a", "!!str ", "|\n", ">-\n",
+                "'", "\"", "#", "\t", "\r", "\r\n", "---\n", "...\n", "? ", "%YAML 1.2\n",
+                "format: 1\n", "set: s\n", "title: T\n", "questions:\n", "  - id: q1\n",
+                "    topic: runtime\n", "    difficulty: mid\n", "    kind: concept\n",
+                "    prompt: Why?\n", "    answer: Because.\n", "    key_points: [one]\n",
+                "    follow_ups: [q1, x/y]\n", "    time_limit: 3m\n", "é", "\u{1F600}", "0x1F",
+            ])
+            .prop_map(|t| t.as_bytes().to_vec()),
+            1 => prop::collection::vec(any::<u8>(), 1..4),
+        ];
+        prop::collection::vec(token, 0..80).prop_map(|tokens| tokens.concat())
+    }
+
+    #[test]
+    fn lone_carriage_returns_become_line_breaks_the_pages_agree_with() {
+        let loaded = from_bytes("x.yaml", b"a: 1\rb: 2\r\nc: 3\r".to_vec()).unwrap();
+        assert_eq!(loaded.source.text, "a: 1\nb: 2\r\nc: 3\n");
+        let unchanged = from_bytes("x.yaml", b"a: 1\r\n".to_vec()).unwrap();
+        assert_eq!(unchanged.source.text, "a: 1\r\n");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn any_bytes_are_refused_or_accepted_without_panic_and_problems_point_inside_the_file(
+            bytes in prop_oneof![yamlish_bytes(), prop::collection::vec(any::<u8>(), 0..200)]
+        ) {
+            let topics = SourceFile {
+                path: "topics.yaml".into(),
+                text: "format: 1\ntopics:\n  - id: runtime\n    title: Runtime\n".into(),
+            };
+            let lossy = String::from_utf8_lossy(&bytes).into_owned();
+            match from_bytes("x.yaml", bytes) {
+                Err(problem) => {
+                    let pos = problem.pos.unwrap_or_default();
+                    prop_assert!(inside(&lossy, pos), "{problem} in {lossy:?}");
+                }
+                Ok(loaded) => {
+                    let files = [topics, loaded.source];
+                    if let Err(problems) = validate(&files, &Context::default()) {
+                        prop_assert!(!problems.is_empty());
+                        for problem in problems {
+                            let file = files.iter().find(|f| f.path == problem.path);
+                            let text = file.map(|f| f.text.as_str()).unwrap_or("");
+                            let pos = problem.pos.unwrap_or_default();
+                            prop_assert!(inside(text, pos), "{problem} in {text:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn invalid_utf8_is_located() {

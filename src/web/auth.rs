@@ -202,7 +202,8 @@ pub fn verify_csrf(req: &HttpRequest, submitted: &str) -> Result<(), AppError> {
                 .into(),
         ));
     }
-    let host = req.connection_info().host().to_owned();
+    // Our own resolution: X-Forwarded-Host counts only from a trusted proxy.
+    let host = super::client::client_info(req).host;
     let claimed = req
         .headers()
         .get("origin")
@@ -225,25 +226,112 @@ pub fn verify_csrf(req: &HttpRequest, submitted: &str) -> Result<(), AppError> {
 }
 
 /// Only same-site paths are followed after sign-in, so `next` cannot send people elsewhere.
+///
+/// Accepted: one `/`, then anything but a second `/` or a `\` (browsers read `//host` and
+/// `/\host` as another site), made only of visible ASCII (browsers drop tabs and line breaks
+/// inside URLs, so `/<TAB>/host` becomes `//host`; a line break cannot go in a header at all).
+/// The same rules hold after one round of percent-decoding, so a later decode cannot turn a
+/// local path into another site. Anything else falls back to `/`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if is_local_path(path.as_bytes(), true)
+                && is_local_path(&percent_decode(path), false) =>
+        {
             path.to_owned()
         }
         _ => "/".to_owned(),
     }
 }
 
+/// `raw` is the text as sent, which must be visible ASCII; its decoded form may hold spaces
+/// and UTF-8 but still no control characters.
+fn is_local_path(path: &[u8], raw: bool) -> bool {
+    let allowed = |b: &u8| *b != b'\\' && !b.is_ascii_control() && (!raw || b.is_ascii_graphic());
+    match path {
+        [b'/', b'/' | b'\\', ..] => false,
+        [b'/', rest @ ..] => rest.iter().all(allowed),
+        _ => false,
+    }
+}
+
+/// `%XX` sequences decoded to their bytes; anything else kept as it is.
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |at: usize| bytes.get(at).and_then(|c| (*c as char).to_digit(16));
+        match (b, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push(u8::try_from(high * 16 + low).unwrap_or(b'%'));
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;
+    use proptest::prelude::*;
 
     #[test]
-    fn next_only_follows_local_paths() {
+    fn next_follows_local_paths_with_their_query() {
         assert_eq!(safe_next(Some("/study?x=1")), "/study?x=1");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/questions/a-b%20c")), "/questions/a-b%20c");
+        assert_eq!(safe_next(Some("/")), "/");
+    }
+
+    #[test]
+    fn known_open_redirect_forms_fall_back_to_the_home_page() {
+        for bypass in [
+            "//evil.example",
+            "///evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,hi",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\r/evil.example",
+            "/\n/evil.example",
+            "/\nx",
+            "/\u{0}x",
+            "/\u{7f}x",
+            "/\u{85}x",
+            "/ /evil.example",
+            "/%2F/evil.example",
+            "/%2f/evil.example",
+            "/%5C/evil.example",
+            "/%5c/evil.example",
+            "/%09/evil.example",
+            "/%0d%0a/evil.example",
+            "/x%0AX-Injected:1",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bypass)), "/", "{bypass:?}");
+        }
         assert_eq!(safe_next(None), "/");
+    }
+
+    proptest! {
+        #[test]
+        fn whatever_next_is_the_result_is_a_local_path_that_fits_in_a_header(raw in "\\PC{0,12}|[/\\\\%0-9a-fA-F\t\n:.]{0,12}") {
+            let target = safe_next(Some(&raw));
+            let mut chars = target.chars();
+            prop_assert_eq!(chars.next(), Some('/'));
+            prop_assert!(!matches!(chars.next(), Some('/') | Some('\\')));
+            prop_assert!(target.bytes().all(|b| b.is_ascii_graphic()));
+            prop_assert!(actix_web::http::header::HeaderValue::from_str(&target).is_ok());
+        }
     }
 }

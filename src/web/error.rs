@@ -16,12 +16,21 @@ pub enum AppError {
     /// A form or link with a value that cannot be right; the message says what to do.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A form larger than any the site sends ([`crate::web::form::MAX_FORM_BYTES`]).
+    #[error("the form is too large")]
+    PayloadTooLarge,
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
     #[error("could not render the page: {0}")]
     Template(#[from] askama::Error),
     #[error("{0}")]
     Unexpected(String),
+}
+
+impl From<crate::accounts::password::Cancelled> for AppError {
+    fn from(e: crate::accounts::password::Cancelled) -> Self {
+        AppError::Unexpected(e.to_string())
+    }
 }
 
 impl From<diesel::result::Error> for AppError {
@@ -45,6 +54,7 @@ impl ResponseError for AppError {
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -65,6 +75,10 @@ impl ResponseError for AppError {
         let (title, message) = match self {
             AppError::Forbidden(message) => ("Request refused", message.as_str()),
             AppError::BadRequest(message) => ("That did not work", message.as_str()),
+            AppError::PayloadTooLarge => (
+                "That form is too large",
+                "Rehearse did not read this form because it is larger than any of its forms allow. Go back, shorten what you typed and try again.",
+            ),
             AppError::NotFound => (
                 "Page not found",
                 "There is nothing at this address. Check the link, or start from the home page.",

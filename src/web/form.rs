@@ -1,6 +1,40 @@
 //! Reading submitted forms as plain name/value pairs, so that a missing or malformed field
 //! becomes a message for the person rather than an extractor's 400.
 
+use super::error::AppError;
+use actix_web::error::UrlencodedError;
+use actix_web::{HttpRequest, web};
+
+/// The largest form body read, in bytes. The biggest fields are a typed answer (20,000
+/// characters) and a flag comment (2,000); percent-encoded, a character of 4 UTF-8 bytes takes
+/// 12, so 20,000 of them need 240,000 bytes, plus the other fields.
+pub const MAX_FORM_BYTES: usize = 256 * 1024;
+
+/// The form extractor's settings for the whole app: the size above, and errors answered with
+/// the site's own page rather than a bare status.
+pub fn config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(MAX_FORM_BYTES)
+        .error_handler(|error: UrlencodedError, _req: &HttpRequest| AppError::from(error).into())
+}
+
+impl From<UrlencodedError> for AppError {
+    fn from(error: UrlencodedError) -> Self {
+        match error {
+            UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge,
+            UrlencodedError::Payload(actix_web::error::PayloadError::Overflow) => {
+                AppError::PayloadTooLarge
+            }
+            other => {
+                tracing::debug!(error = %other, "an unreadable form");
+                AppError::BadRequest(
+                    "This form could not be read. Go back, reload the page and try again.".into(),
+                )
+            }
+        }
+    }
+}
+
 /// The fields of a submitted form, in order (a name may repeat, as with checkboxes).
 pub struct Fields(pub Vec<(String, String)>);
 

@@ -1,8 +1,10 @@
 //! HTTP glue: building the app, shared state, errors, static files and health checks.
 
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod form;
+pub mod headers;
 pub mod health;
 pub mod layout;
 pub mod statics;
@@ -41,6 +43,10 @@ pub struct AppState {
     pub bank: Arc<crate::bank::cache::BankCache>,
     /// Each user's study state in memory (see `practice::state`).
     pub study: Arc<crate::practice::state::StudyCache>,
+    /// Proxies whose forwarded headers are believed (see [`client`]).
+    pub trusted_proxies: client::TrustedProxies,
+    /// Bounds the argon2 hashes and checks running at once.
+    pub password_work: crate::accounts::password::PasswordWork,
 }
 
 impl AppState {
@@ -196,6 +202,8 @@ impl Application {
             secure_cookies: args.secure_cookies,
             bank: Arc::default(),
             study: Arc::default(),
+            trusted_proxies: args.trusted_proxies.clone().unwrap_or_default(),
+            password_work: crate::accounts::password::PasswordWork::for_this_machine(),
         };
         let server = run(listener, state.clone())?;
         Ok(Application {
@@ -287,10 +295,13 @@ fn shipped_problems(
 
 /// Builds the HTTP server on a bound listener (port 0 works, for tests).
 pub fn run(listener: TcpListener, state: AppState) -> Result<Server, std::io::Error> {
+    let https = state.secure_cookies;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(form::config())
+            .wrap(headers::security_headers(https))
             .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
             .wrap(actix_web::middleware::NormalizePath::trim())
             .configure(routes)

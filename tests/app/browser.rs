@@ -164,6 +164,11 @@ impl Browser {
         if scheme == ColorScheme::Dark {
             browser.emulate_color_scheme(scheme);
         }
+        // Every page records what its Content-Security-Policy blocked, for the page checks.
+        browser.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": CSP_RECORDER }),
+        );
         Some(browser)
     }
 
@@ -803,6 +808,24 @@ pub fn assert_accessible(browser: &Browser, page_name: &str) {
 
 // ---- Tests ----------------------------------------------------------------------------------
 
+/// Collects the page's CSP violations in `window.cspViolations` (installed through DevTools,
+/// so the policy itself does not block it).
+const CSP_RECORDER: &str = "window.cspViolations = []; \
+    document.addEventListener('securitypolicyviolation', (e) => \
+    window.cspViolations.push(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') \
+    + ' at ' + e.sourceFile + ':' + e.lineNumber));";
+
+/// What the page's Content-Security-Policy blocked so far: nothing, if the site works under it.
+fn csp_violations(browser: &Browser, name: &str) -> Vec<String> {
+    match browser.execute("return window.cspViolations || null;", vec![]) {
+        Value::Array(list) => list
+            .iter()
+            .map(|v| format!("{name}: the Content-Security-Policy refused {v}"))
+            .collect(),
+        other => vec![format!("{name}: no CSP recorder on the page ({other})")],
+    }
+}
+
 const DESKTOP: (&str, u32, u32) = ("desktop", 1280, 900);
 const PHONE: (&str, u32, u32) = ("phone", 390, 844);
 
@@ -815,9 +838,10 @@ struct Findings {
 
 impl Findings {
     /// Checks the page the browser shows: its HTML as served (validated later, in one run),
-    /// then axe at both widths in light and dark, saving a screenshot of each.
+    /// that its Content-Security-Policy blocked nothing, then axe at both widths in light and dark, saving a screenshot of each.
     fn check(&mut self, browser: &Browser, name: &str) {
         self.served.push((name.to_owned(), browser.served_html()));
+        self.accessibility.extend(csp_violations(browser, name));
         for (device, width, height) in [DESKTOP, PHONE] {
             browser.set_viewport_size(width, height);
             for scheme in [ColorScheme::Light, ColorScheme::Dark] {

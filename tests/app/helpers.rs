@@ -261,6 +261,20 @@ impl TestApp {
     pub fn new_visitor(&self) -> Visitor {
         Visitor::new(&self.visitor.address)
     }
+
+    /// Another browser connecting from `ip`, another loopback address (all of 127.0.0.0/8
+    /// reaches the server on Linux), so the server sees a different client address.
+    pub fn visitor_from(&self, ip: &str) -> Visitor {
+        Visitor {
+            address: self.visitor.address.clone(),
+            client: reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .cookie_store(true)
+                .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+                .build()
+                .unwrap(),
+        }
+    }
 }
 
 /// One browser: its own cookie jar, redirects not followed.
@@ -394,12 +408,24 @@ pub fn spawn_app_with_clock(
     questions: &Path,
     clock: Arc<dyn rehearse::web::Clock>,
 ) -> TestApp {
-    let args = rehearse::config::ServeArgs {
+    spawn_app_with_args(test_db, questions, clock, |_| {})
+}
+
+/// [`spawn_app`] with the server's flags changed by `configure` first.
+pub fn spawn_app_with_args(
+    test_db: TestDb,
+    questions: &Path,
+    clock: Arc<dyn rehearse::web::Clock>,
+    configure: impl FnOnce(&mut rehearse::config::ServeArgs),
+) -> TestApp {
+    let mut args = rehearse::config::ServeArgs {
         bind: "127.0.0.1:0".parse().unwrap(),
         questions: questions.to_path_buf(),
         pool_size: Some(2),
         secure_cookies: false,
+        trusted_proxies: None,
     };
+    configure(&mut args);
     let url = test_db.url.clone();
     let (tx, rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
