@@ -292,7 +292,30 @@ pub enum GradeOutcome {
 /// Records a grade: SM-2 moves the card on (a re-drill on the same day leaves the schedule
 /// alone), and the review log keeps the state before and after.
 pub fn grade(conn: &mut DbConnection, request: &GradeRequest) -> QueryResult<GradeOutcome> {
-    crate::db::write_transaction(conn, |conn| grade_within_transaction(conn, request))
+    // A grade that records nothing (a stale page, a form sent again) rolls back, so it leaves
+    // the user's study version alone and no instance reloads its copy for nothing.
+    let written = crate::db::write_transaction(conn, |conn| {
+        match grade_within_transaction(conn, request)? {
+            recorded @ GradeOutcome::Recorded(_) => Ok(recorded),
+            unrecorded => Err(Unrecorded::Outcome(unrecorded)),
+        }
+    });
+    match written {
+        Ok(outcome) | Err(Unrecorded::Outcome(outcome)) => Ok(outcome),
+        Err(Unrecorded::Db(e)) => Err(e),
+    }
+}
+
+/// Why [`grade`]'s transaction rolled back.
+enum Unrecorded {
+    Outcome(GradeOutcome),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Unrecorded {
+    fn from(e: diesel::result::Error) -> Self {
+        Unrecorded::Db(e)
+    }
 }
 
 /// [`grade`] for a caller that already holds the write transaction (a mock interview records
