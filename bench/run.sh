@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The study loop's benchmark: builds the release binary, and for SQLite and then PostgreSQL
 # starts it on a fresh database, seeds signed-in users (and one with a year of history), and
-# drives it with wrk (bench/study.lua). Prints, from one run, /healthz rps, the question page's
+# drives it with wrk (bench/page.lua for fixed GETs, bench/study.lua for grading). Prints, from one run, /healthz rps, the question page's
 # rps and p99 (new users, the year user, and the same users after the grading runs), graded
 # cards per second in a closed loop with the grade POST's p99, and each rate's ratio to
 # /healthz. See BENCHMARKS.md.
@@ -35,13 +35,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-measure() { # mode users-file threads connections → the RESULT line's fields
-  BENCH_MODE=$1 BENCH_USERS=$2 BENCH_THREADS=$3 \
-    wrk -t"$3" -c"$4" -d"${seconds}s" --timeout 5s -s bench/study.lua "$base" | grep '^RESULT' \
+measure() { # script mode users-file threads connections → the RESULT line's fields
+  BENCH_MODE=$2 BENCH_USERS=$3 BENCH_THREADS=$4 BENCH_CURRENT_OUT=${current_out:-} \
+    wrk -t"$4" -c"$5" -d"${seconds}s" --timeout 5s -s "bench/$1.lua" "$base" | grep '^RESULT' \
     | sed 's/^RESULT //'
 }
 field() { # name fields → value
   echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+pages() { # users-file count → up to count lines "session csrf set/id": users with a question to study
+  local found=0
+  while read -r session csrf && [ "$found" -lt "$2" ]; do
+    local target
+    target=$(curl -s -o /dev/null -w '%{redirect_url}' \
+      -b "rehearse_session=$session; rehearse_csrf=$csrf" "$base/study/next")
+    case "$target" in
+      "$base"/study/q/*) echo "$session $csrf ${target#"$base"/study/q/}"; found=$((found + 1)) ;;
+    esac
+  done <"$1"
 }
 
 for backend in $backends; do
@@ -59,12 +70,20 @@ for backend in $backends; do
   # Eight new users per connection, so the grading loops never run out of new questions.
   "$seed" "$url" "$work" $((connections * 8)) | sed 's/^/seed: /'
 
-  healthz=$(measure healthz - 2 "$connections")
-  page=$(measure page "$work/fresh.txt" "$connections" "$connections")
-  year=$(measure page "$work/year.txt" "$connections" "$connections")
-  grade=$(measure grade "$work/fresh.txt" "$connections" "$connections")
-  study=$(measure study "$work/fresh.txt" "$connections" "$connections")
-  later=$(measure page "$work/fresh.txt" "$connections" "$connections")
+  pages "$work/fresh.txt" "$connections" >"$work/fresh-pages.txt"
+  pages "$work/year.txt" 1 >"$work/year-pages.txt"
+
+  healthz=$(measure page healthz - 2 "$connections")
+  page=$(measure page page "$work/fresh-pages.txt" "$connections" "$connections")
+  year=$(measure page page "$work/year-pages.txt" "$connections" "$connections")
+  grade=$(measure study grade "$work/fresh.txt" "$connections" "$connections")
+  grade8=$(measure study grade "$work/fresh.txt" 8 8)
+  current_out="$work/current.txt"
+  study=$(measure study study "$work/fresh.txt" "$connections" "$connections")
+  current_out=""
+  # The users the grading threads ended on: part-way through a long day of grading.
+  pages "$work/current.txt" "$connections" >"$work/later-pages.txt"
+  later=$(measure page page "$work/later-pages.txt" "$connections" "$connections")
   cleanup
   if [ "$backend" = postgres ]; then psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $name"; fi
 
@@ -83,6 +102,7 @@ for backend in $backends; do
   row "question page, user with a year of history (requests)" "$year" rps
   row "question page, same users after the grading runs" "$later" rps
   row "grade POST → next question, closed loop (graded cards)" "$grade" graded_per_s
+  row "the same with 8 connections (graded cards)" "$grade8" graded_per_s
   row "page + grade, closed loop (graded cards; p99 of both)" "$study" graded_per_s
   echo "year user ÷ new users, page rate: $(awk -v a="$(field rps "$year")" -v b="$(field rps "$page")" 'BEGIN{printf "%.2f", a/b}')"
   rm -rf "$work"

@@ -1,16 +1,15 @@
--- wrk script for the study loop. Run with as many threads as connections (-t N -c N): each
+-- wrk script for the grading loop. Run with as many threads as connections (-t N -c N): each
 -- thread is one signed-in user, read from the file in BENCH_USERS (a line per user: session
 -- token, CSRF token), with thread n taking lines n, n + N, n + 2N… in turn as each one's queue
--- runs out. BENCH_MODE picks what every thread does in a closed loop:
---   healthz  GET /healthz (no user)
---   page     find the next question once, then load its page again and again
+-- runs out (BENCH_THREADS = N). BENCH_MODE picks what every thread does in a closed loop:
 --   grade    grade the current question, follow the answer to the next one, grade it… (the
 --            page's version is tracked from the grades, so every request is a grade POST)
 --   study    load the question page, grade it, load the next page… (what a person does)
+-- (Fixed GETs, /healthz and the question page, are in page.lua.)
 -- At the end it prints one line: RESULT mode=… requests=… rps=… graded=… graded_per_s=…
 -- p50_ms=… p99_ms=… errors=…
 
-local mode = os.getenv("BENCH_MODE") or "page"
+local mode = os.getenv("BENCH_MODE") or "grade"
 local threads = {}
 local counter = 0
 
@@ -38,17 +37,17 @@ local function next_user()
   if line == nil then
     return false
   end
+  current = line
   local session, token = line:match("(%S+)%s+(%S+)")
   csrf = token
   cookie = "rehearse_session=" .. session .. "; rehearse_csrf=" .. token
-  key, versions, need_page = nil, {}, false
+  -- Start from the page: a card graded before (a re-drill) has a version this script has not
+  -- seen yet.
+  key, versions, need_page = nil, {}, true
   return true
 end
 
 function init(args)
-  if mode == "healthz" then
-    return
-  end
   local file = assert(io.open(os.getenv("BENCH_USERS"), "r"))
   local all = {}
   for line in file:lines() do
@@ -72,14 +71,11 @@ local function get(path)
 end
 
 function request()
-  if mode == "healthz" then
-    return wrk.format("GET", "/healthz")
-  end
   posted = nil
   if key == nil then
     return get("/study/next")
   end
-  if mode == "page" or need_page or (mode == "study" and versions[key] == nil) then
+  if need_page or (mode == "study" and versions[key] == nil) then
     need_page = false
     return get("/study/q/" .. key)
   end
@@ -96,9 +92,6 @@ function request()
 end
 
 function response(status, headers, body)
-  if mode == "healthz" then
-    return
-  end
   local location = headers["location"] or headers["Location"]
   if posted ~= nil then
     if status == 303 then
@@ -140,9 +133,18 @@ end
 
 function done(summary, latency, requests)
   local total_graded, total_failures = 0, 0
+  -- BENCH_CURRENT_OUT: where to write the user each thread ended on (part-way through a day).
+  local out = os.getenv("BENCH_CURRENT_OUT")
+  local file = (out and out ~= "") and assert(io.open(out, "w")) or nil
   for _, thread in ipairs(threads) do
     total_graded = total_graded + (thread:get("graded") or 0)
     total_failures = total_failures + (thread:get("failures") or 0)
+    if file then
+      file:write((thread:get("current") or ""), "\n")
+    end
+  end
+  if file then
+    file:close()
   end
   local seconds = summary.duration / 1e6
   io.write(string.format(
