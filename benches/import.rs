@@ -7,45 +7,16 @@ use rehearse::bank::import::{Actor, import};
 use rehearse::bank::load::load_paths;
 use rehearse::bank::validate::{Context, SourceFile, validate};
 use rehearse::db::{self, DatabaseUrl};
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-const SETS: usize = 20;
-const PER_SET: usize = 500;
-
-/// Writes a topic tree and 20 sets of 500 questions each, with Markdown and a code block.
-fn generate(dir: &Path) {
-    let mut topics = String::from("format: 1\ntopics:\n");
-    for s in 0..SETS {
-        let _ = write!(
-            topics,
-            "  - id: area-{s}\n    title: Area {s}\n    children:\n"
-        );
-        for t in 0..5 {
-            let _ = write!(
-                topics,
-                "      - id: topic-{s}-{t}\n        title: Topic {s}.{t}\n"
-            );
-        }
-    }
-    std::fs::write(dir.join("topics.yaml"), topics).unwrap();
-    for s in 0..SETS {
-        let mut text = format!("format: 1\nset: set-{s}\ntitle: Set {s}\nquestions:\n");
-        for q in 0..PER_SET {
-            let _ = write!(
-                text,
-                "  - id: q-{q}\n    topic: topic-{s}-{}\n    difficulty: mid\n    kind: concept\n    tags: [bench]\n    prompt: |\n      Question {q} of set {s}: what does `fn_{q}()` return?\n    answer: |\n      It returns **{q}**.\n\n      ```js\n      const x = {q};\n      ```\n    key_points:\n      - returns {q}\n      - no side effects\n",
-                q % 5
-            );
-        }
-        std::fs::write(dir.join(format!("set-{s}.yaml")), text).unwrap();
-    }
-}
+#[path = "support/bank.rs"]
+mod bank;
+use bank::{PER_SET, SETS, generate};
 
 fn bench_import(c: &mut Criterion) {
     let source = tempfile::tempdir().unwrap();
-    generate(source.path());
+    generate(source.path()).unwrap();
     let (files, problems) = load_paths(&[source.path().to_path_buf()]);
     assert!(problems.is_empty());
     let actor = Actor {
