@@ -1,5 +1,6 @@
 //! Import speed: 10,000 generated questions into a fresh SQLite database, the same files
-//! re-imported unchanged, and how fast an alias bomb is refused.
+//! re-imported unchanged (both in-process, and as whole `rehearse import` runs: process start,
+//! migrations, reading the files), and how fast an alias bomb is refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -59,6 +60,49 @@ fn bench_import(c: &mut Criterion) {
     group.finish();
 }
 
+/// The whole command-line run, as a user times it: the release binary Cargo built for this bench.
+fn bench_cli(c: &mut Criterion) {
+    let source = tempfile::tempdir().unwrap();
+    generate(source.path()).unwrap();
+    let run = |db: &Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rehearse"))
+            .arg("--database")
+            .arg(db)
+            .arg("import")
+            .arg(source.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    let mut group = c.benchmark_group("cli");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("rehearse import: 10k questions, fresh database", |b| {
+        b.iter_with_setup(
+            || tempfile::tempdir().unwrap(),
+            |dir| {
+                let out = run(&dir.path().join("cli.db"));
+                assert!(out.ends_with("10000 added, 0 updated, 0 retired, 0 unchanged\n"));
+                // Dropped (the files deleted) outside the timing.
+                dir
+            },
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    run(&db);
+    group.bench_function("rehearse import: 10k questions unchanged", |b| {
+        b.iter(|| {
+            let out = run(&db);
+            assert_eq!(out, "0 added, 0 updated, 0 retired, 10000 unchanged\n");
+        })
+    });
+    group.finish();
+}
+
 fn bench_alias_bomb(c: &mut Criterion) {
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken/alias-bomb.yaml"),
@@ -73,5 +117,5 @@ fn bench_alias_bomb(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_import, bench_alias_bomb);
+criterion_group!(benches, bench_import, bench_cli, bench_alias_bomb);
 criterion_main!(benches);
