@@ -191,12 +191,27 @@ mod fast {
         let mut parser_options = serde_saphyr::granit_parser::Options::default();
         parser_options.strict_indentation = options.strict_indentation;
         parser_options.bom_inside_document_as_content = options.bom_inside_document_as_content;
+        // Past serde-saphyr's node budget, let it refuse the file with its own message.
+        let max_nodes = options.budget.as_ref().map_or_else(
+            || serde_saphyr::Budget::default().max_nodes,
+            |b| b.max_nodes,
+        );
+        let mut nodes = 0usize;
         let mut parser = Parser::new_from_str_with_options(text, parser_options);
         let mut stack: Vec<(Pos, Vec<Node>, bool)> = Vec::new();
         let mut root = None;
         let mut documents = 0;
         while let Some(event) = parser.next_event() {
             let (event, span) = event.ok()?;
+            if matches!(
+                event,
+                Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..)
+            ) {
+                nodes += 1;
+                if nodes > max_nodes {
+                    return None;
+                }
+            }
             let node = match event {
                 Event::StreamStart | Event::DocumentEnd => continue,
                 Event::StreamEnd => break,
@@ -455,6 +470,13 @@ mod tests {
             }
         }
         assert!(answered > 25, "only {answered} files took the fast path");
+    }
+
+    #[test]
+    fn a_file_past_the_node_budget_is_left_to_serde_saphyr_to_refuse() {
+        let text = format!("a: [{}1]\n", "1, ".repeat(300_000));
+        assert_eq!(fast::parse(&text, &saphyr_options()), None);
+        assert!(parse(&text).is_err());
     }
 
     #[test]
