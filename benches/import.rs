@@ -1,5 +1,6 @@
 //! Import speed: 10,000 generated questions into a fresh SQLite database, the same files
-//! re-imported unchanged, and how fast an alias bomb is refused.
+//! re-imported unchanged (both in-process, and as whole `rehearse import` runs: process start,
+//! migrations, reading the files), and how fast an alias bomb is refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -7,45 +8,16 @@ use rehearse::bank::import::{Actor, import};
 use rehearse::bank::load::load_paths;
 use rehearse::bank::validate::{Context, SourceFile, validate};
 use rehearse::db::{self, DatabaseUrl};
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-const SETS: usize = 20;
-const PER_SET: usize = 500;
-
-/// Writes a topic tree and 20 sets of 500 questions each, with Markdown and a code block.
-fn generate(dir: &Path) {
-    let mut topics = String::from("format: 1\ntopics:\n");
-    for s in 0..SETS {
-        let _ = write!(
-            topics,
-            "  - id: area-{s}\n    title: Area {s}\n    children:\n"
-        );
-        for t in 0..5 {
-            let _ = write!(
-                topics,
-                "      - id: topic-{s}-{t}\n        title: Topic {s}.{t}\n"
-            );
-        }
-    }
-    std::fs::write(dir.join("topics.yaml"), topics).unwrap();
-    for s in 0..SETS {
-        let mut text = format!("format: 1\nset: set-{s}\ntitle: Set {s}\nquestions:\n");
-        for q in 0..PER_SET {
-            let _ = write!(
-                text,
-                "  - id: q-{q}\n    topic: topic-{s}-{}\n    difficulty: mid\n    kind: concept\n    tags: [bench]\n    prompt: |\n      Question {q} of set {s}: what does `fn_{q}()` return?\n    answer: |\n      It returns **{q}**.\n\n      ```js\n      const x = {q};\n      ```\n    key_points:\n      - returns {q}\n      - no side effects\n",
-                q % 5
-            );
-        }
-        std::fs::write(dir.join(format!("set-{s}.yaml")), text).unwrap();
-    }
-}
+#[path = "support/bank.rs"]
+mod bank;
+use bank::{PER_SET, SETS, generate};
 
 fn bench_import(c: &mut Criterion) {
     let source = tempfile::tempdir().unwrap();
-    generate(source.path());
+    generate(source.path()).unwrap();
     let (files, problems) = load_paths(&[source.path().to_path_buf()]);
     assert!(problems.is_empty());
     let actor = Actor {
@@ -88,6 +60,49 @@ fn bench_import(c: &mut Criterion) {
     group.finish();
 }
 
+/// The whole command-line run, as a user times it: the release binary Cargo built for this bench.
+fn bench_cli(c: &mut Criterion) {
+    let source = tempfile::tempdir().unwrap();
+    generate(source.path()).unwrap();
+    let run = |db: &Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rehearse"))
+            .arg("--database")
+            .arg(db)
+            .arg("import")
+            .arg(source.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    let mut group = c.benchmark_group("cli");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("rehearse import: 10k questions, fresh database", |b| {
+        b.iter_with_setup(
+            || tempfile::tempdir().unwrap(),
+            |dir| {
+                let out = run(&dir.path().join("cli.db"));
+                assert!(out.ends_with("10000 added, 0 updated, 0 retired, 0 unchanged\n"));
+                // Dropped (the files deleted) outside the timing.
+                dir
+            },
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    run(&db);
+    group.bench_function("rehearse import: 10k questions unchanged", |b| {
+        b.iter(|| {
+            let out = run(&db);
+            assert_eq!(out, "0 added, 0 updated, 0 retired, 10000 unchanged\n");
+        })
+    });
+    group.finish();
+}
+
 fn bench_alias_bomb(c: &mut Criterion) {
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken/alias-bomb.yaml"),
@@ -102,5 +117,5 @@ fn bench_alias_bomb(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_import, bench_alias_bomb);
+criterion_group!(benches, bench_import, bench_cli, bench_alias_bomb);
 criterion_main!(benches);

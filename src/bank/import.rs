@@ -547,6 +547,10 @@ fn question_row(q: &Question, position: usize, now: NaiveDateTime) -> QuestionRo
     }
 }
 
+/// Rows per INSERT: 19 columns each stays far below the bind limits of SQLite (32,766) and
+/// PostgreSQL (65,535).
+const INSERT_BATCH: usize = 500;
+
 /// A question row to insert, with its identity.
 #[derive(Insertable)]
 #[diesel(table_name = questions)]
@@ -558,6 +562,18 @@ struct NewQuestion<'a> {
     created_at: NaiveDateTime,
     #[diesel(embed)]
     row: QuestionRow<'a>,
+}
+
+/// Inserts rows with one multi-row INSERT: diesel's per-statement work (building the query,
+/// binding through `MultiConnection`) cost more than SQLite's own work per row. The rows go to
+/// the backend connection itself because `MultiConnection` cannot batch inserts; every column
+/// is given, so SQLite (which lacks the DEFAULT keyword) takes them in one statement too.
+fn insert_questions(conn: &mut DbConnection, rows: &[NewQuestion<'_>]) -> QueryResult<usize> {
+    let insert = diesel::insert_into(questions::table).values(rows);
+    match conn {
+        DbConnection::Pg(c) => insert.execute(c),
+        DbConnection::Sqlite(c) => insert.execute(c),
+    }
 }
 
 /// What the plan asks of one question in the files.
@@ -579,46 +595,27 @@ enum Work<'a> {
     },
 }
 
-/// Renders Markdown for many questions on all cores: it is the slow part of a big import.
-fn render_rows<'a>(
-    work: &[(&'a Question, usize)],
-    now: NaiveDateTime,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<QuestionRow<'a>> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let chunk = work.len().div_ceil(threads).max(1);
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = work
-            .chunks(chunk)
-            .map(|part| {
-                let done = &done;
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(q, position)| {
-                            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                            if n % 250 == 0 {
-                                progress(n, work.len());
-                            }
-                            question_row(q, *position, now)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            // A render thread only panics on a bug; rendering again here keeps the import alive.
-            .zip(work.chunks(chunk))
-            .flat_map(|(h, part)| {
-                h.join().unwrap_or_else(|_| {
-                    part.iter().map(|(q, p)| question_row(q, *p, now)).collect()
-                })
-            })
-            .collect()
-    })
+impl<'a> Work<'a> {
+    /// The question whose Markdown this work renders, if any.
+    fn to_render(&self) -> Option<(&'a Question, usize)> {
+        match self {
+            Work::Insert { q, position, .. } | Work::Update { q, position, .. } => {
+                Some((*q, *position))
+            }
+            Work::Reposition { .. } => None,
+        }
+    }
+}
+
+/// Renders one batch of work: a row for each insert or update, `None` for a reposition.
+fn render_batch<'a>(batch: &[Work<'a>], now: NaiveDateTime) -> Vec<Option<QuestionRow<'a>>> {
+    batch
+        .iter()
+        .map(|w| {
+            w.to_render()
+                .map(|(q, position)| question_row(q, position, now))
+        })
+        .collect()
 }
 
 fn apply_questions(
@@ -667,50 +664,7 @@ fn apply_questions(
             }
         }
     }
-    let to_render: Vec<(&Question, usize)> = work
-        .iter()
-        .filter_map(|w| match w {
-            Work::Insert { q, position, .. } | Work::Update { q, position, .. } => {
-                Some((*q, *position))
-            }
-            Work::Reposition { .. } => None,
-        })
-        .collect();
-    let mut rows = render_rows(&to_render, now, progress).into_iter();
-    let mut inserts = Vec::new();
-    for w in work {
-        match w {
-            Work::Insert { key, set, q, .. } => {
-                let Some(row) = rows.next() else { break };
-                inserts.push(NewQuestion {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    question_key: key,
-                    set_slug: set,
-                    local_id: q.id.as_str(),
-                    created_at: now,
-                    row,
-                });
-            }
-            Work::Update { id, .. } => {
-                let Some(row) = rows.next() else { break };
-                diesel::update(questions::table.find(id))
-                    .set((row, questions::retired_at.eq(None::<NaiveDateTime>)))
-                    .execute(conn)?;
-            }
-            Work::Reposition { id, position } => {
-                diesel::update(questions::table.find(id))
-                    .set(questions::position.eq(count(position)))
-                    .execute(conn)?;
-            }
-        }
-    }
-    // One prepared INSERT per row: inside the transaction that is as fast as a multi-row
-    // INSERT here, and diesel's MultiConnection cannot batch rows with defaults.
-    for question in &inserts {
-        diesel::insert_into(questions::table)
-            .values(question)
-            .execute(conn)?;
-    }
+    write_work(conn, work, now, progress)?;
     let retired: Vec<&str> = plan
         .changes
         .iter()
@@ -724,6 +678,111 @@ fn apply_questions(
     }
     let total = plan.changes.len();
     progress(total, total);
+    Ok(())
+}
+
+/// Renders the work's Markdown on all cores while this thread writes the batches already
+/// rendered, in order: rendering and writing are the two slow parts of a big import, and
+/// overlapping them hides most of the writing.
+fn write_work(
+    conn: &mut DbConnection,
+    work: Vec<Work<'_>>,
+    now: NaiveDateTime,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(), ImportError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let batches: Vec<&[Work<'_>]> = work.chunks(INSERT_BATCH).collect();
+    let renders = work.iter().filter(|w| w.to_render().is_some()).count();
+    if renders == 0 {
+        // Nothing to render (an unchanged re-import): no threads to start.
+        for batch in &batches {
+            write_batch(conn, batch, render_batch(batch, now), now)?;
+        }
+        return Ok(());
+    }
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(batches.len());
+    let next_batch = AtomicUsize::new(0);
+    let rendered = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        for _ in 0..threads {
+            let sender = sender.clone();
+            let (batches, next_batch, rendered) = (&batches, &next_batch, &rendered);
+            scope.spawn(move || {
+                loop {
+                    let i = next_batch.fetch_add(1, Ordering::Relaxed);
+                    let Some(batch) = batches.get(i) else { break };
+                    let rows = render_batch(batch, now);
+                    let done = rendered.fetch_add(batch.len(), Ordering::Relaxed) + batch.len();
+                    progress(done.min(renders), renders);
+                    // The writer stopped (a database error): no one wants the rest.
+                    if sender.send((i, rows)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        // Only the workers' senders remain, so `recv` fails once they have all finished.
+        drop(sender);
+        let mut ready = std::collections::BTreeMap::new();
+        for (i, batch) in batches.iter().enumerate() {
+            let rows = loop {
+                if let Some(rows) = ready.remove(&i) {
+                    break rows;
+                }
+                match receiver.recv() {
+                    Ok((j, rows)) => {
+                        ready.insert(j, rows);
+                    }
+                    // A render thread only stops early on a bug (a panic); render its batch
+                    // here so the import still completes.
+                    Err(_) => break render_batch(batch, now),
+                }
+            };
+            write_batch(conn, batch, rows, now)?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes one batch of work with its rendered rows: updates one by one, inserts together.
+fn write_batch<'a>(
+    conn: &mut DbConnection,
+    batch: &[Work<'a>],
+    rows: Vec<Option<QuestionRow<'a>>>,
+    now: NaiveDateTime,
+) -> Result<(), ImportError> {
+    let mut inserts = Vec::new();
+    for (w, row) in batch.iter().zip(rows) {
+        match (w, row) {
+            (Work::Insert { key, set, q, .. }, Some(row)) => inserts.push(NewQuestion {
+                id: uuid::Uuid::new_v4().to_string(),
+                question_key: key.clone(),
+                set_slug: set,
+                local_id: q.id.as_str(),
+                created_at: now,
+                row,
+            }),
+            (Work::Update { id, .. }, Some(row)) => {
+                diesel::update(questions::table.find(*id))
+                    .set((row, questions::retired_at.eq(None::<NaiveDateTime>)))
+                    .execute(conn)?;
+            }
+            (Work::Reposition { id, position }, _) => {
+                diesel::update(questions::table.find(*id))
+                    .set(questions::position.eq(count(*position)))
+                    .execute(conn)?;
+            }
+            // `render_batch` gives every insert and update its row.
+            (Work::Insert { .. } | Work::Update { .. }, None) => {}
+        }
+    }
+    if !inserts.is_empty() {
+        insert_questions(conn, &inserts)?;
+    }
     Ok(())
 }
 
