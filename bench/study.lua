@@ -7,7 +7,8 @@
 --   study    load the question page, grade it, load the next page… (what a person does)
 -- (Fixed GETs, /healthz and the question page, are in page.lua.)
 -- At the end it prints one line: RESULT mode=… requests=… rps=… graded=… graded_per_s=…
--- p50_ms=… p99_ms=… errors=…
+-- p50_ms=… p99_ms=… stale=… errors=… (stale: grades refused for a version this script guessed
+-- wrong, then retried from the page; errors: anything else that was not a success)
 
 local mode = os.getenv("BENCH_MODE") or "grade"
 local threads = {}
@@ -30,6 +31,7 @@ local posted         -- the key of the grade in flight
 local sent = 0
 graded = 0
 failures = 0
+stale = 0
 
 local function next_user()
   user = user + 1
@@ -97,6 +99,10 @@ function response(status, headers, body)
     if status == 303 then
       graded = graded + 1
       versions[posted] = (versions[posted] or 0) + 1
+    elseif status == 409 then
+      -- A card graded in an earlier run (a re-drill) whose version this script guessed wrong:
+      -- refused as a stale page should be; the page is loaded to learn it.
+      stale = stale + 1
     else
       failures = failures + 1
     end
@@ -132,13 +138,14 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local total_graded, total_failures = 0, 0
+  local total_graded, total_failures, total_stale = 0, 0, 0
   -- BENCH_CURRENT_OUT: where to write the user each thread ended on (part-way through a day).
   local out = os.getenv("BENCH_CURRENT_OUT")
   local file = (out and out ~= "") and assert(io.open(out, "w")) or nil
   for _, thread in ipairs(threads) do
     total_graded = total_graded + (thread:get("graded") or 0)
     total_failures = total_failures + (thread:get("failures") or 0)
+    total_stale = total_stale + (thread:get("stale") or 0)
     if file then
       file:write((thread:get("current") or ""), "\n")
     end
@@ -148,9 +155,9 @@ function done(summary, latency, requests)
   end
   local seconds = summary.duration / 1e6
   io.write(string.format(
-    "RESULT mode=%s requests=%d rps=%.0f graded=%d graded_per_s=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d\n",
+    "RESULT mode=%s requests=%d rps=%.0f graded=%d graded_per_s=%.0f p50_ms=%.2f p99_ms=%.2f stale=%d errors=%d\n",
     mode, summary.requests, summary.requests / seconds, total_graded, total_graded / seconds,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, total_stale,
     total_failures + summary.errors.connect + summary.errors.read + summary.errors.write
       + summary.errors.status + summary.errors.timeout))
 end
