@@ -323,16 +323,13 @@ impl From<diesel::result::Error> for Unrecorded {
 ///
 /// The user's row is locked first (by bumping their study version), so of two grades of one
 /// user the second waits for the first to commit and then sees it: a form sent twice finds the
-/// first submission and answers as it did, and the bumped version orders the review log
-/// without a `max(seq) + 1` that parallel grades could both read.
+/// card moved on and its own first submission, and answers as that did; and the bumped version
+/// orders the review log without a `max(seq) + 1` that parallel grades could both read.
 pub fn grade_within_transaction(
     conn: &mut DbConnection,
     request: &GradeRequest,
 ) -> QueryResult<GradeOutcome> {
     let study_version = bump_study_version(conn, &request.user_id)?;
-    if let Some(existing) = review_by_submission(conn, request)? {
-        return Ok(GradeOutcome::AlreadyRecorded(existing));
-    }
     let stored = cards::table
         .find((&request.user_id, &request.question_id))
         .select(CARD_COLUMNS)
@@ -351,7 +348,12 @@ pub fn grade_within_transaction(
         }
     };
     if before.version != request.expected_version {
-        return Ok(GradeOutcome::Stale);
+        // The page is out of date. If this very form was recorded before (sent twice), the
+        // first submission moved the card on: answer as it did.
+        return Ok(match review_by_submission(conn, request)? {
+            Some(existing) => GradeOutcome::AlreadyRecorded(existing),
+            None => GradeOutcome::Stale,
+        });
     }
     // SM-2's same-day drill of failed cards does not touch the schedule. (A new card cannot
     // have been graded today: it would have a due day.)
