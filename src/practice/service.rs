@@ -302,6 +302,19 @@ pub fn grade(conn: &mut DbConnection, request: &GradeRequest) -> QueryResult<Gra
     });
     match written {
         Ok(outcome) | Err(Unrecorded::Outcome(outcome)) => Ok(outcome),
+        // The submission id is unique per user: a form whose id was recorded already (for
+        // another question, so the card check above did not catch it) counts as recorded.
+        Err(Unrecorded::Db(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        ))) if info.constraint_name() == Some("reviews_by_submission")
+            || info.message().contains("submission_id") =>
+        {
+            match review_by_submission(conn, request)? {
+                Some(existing) => Ok(GradeOutcome::AlreadyRecorded(existing)),
+                None => Ok(GradeOutcome::Stale),
+            }
+        }
         Err(Unrecorded::Db(e)) => Err(e),
     }
 }

@@ -76,6 +76,22 @@ fn a_form_sent_twice_at_once_counts_once_and_both_answers_are_successes(test_db:
     assert_eq!(counts(&s.app, "/study"), (0, 0, 20));
 }
 
+fn a_submission_id_sent_again_for_another_question_counts_as_recorded(test_db: TestDb) {
+    let s = study(test_db, 2, 0, "2026-03-02T12:00:00Z");
+    let first = open_card(&s.app, "alpha/q01");
+    assert_eq!(post_grade(&s.app, "alpha/q01", &first, 5).status(), 303);
+    // A form for q02 that carries q01's submission id (a replayed or forged form).
+    let second = CardPage {
+        submission: first.submission.clone(),
+        ..open_card(&s.app, "alpha/q02")
+    };
+    let response = post_grade(&s.app, "alpha/q02", &second, 5);
+    assert_eq!(response.status(), 303);
+    assert_eq!(review_rows(&s.app).len(), 1, "nothing recorded twice");
+    // q02 is still new: the replay changed nothing.
+    assert_eq!(counts(&s.app, "/study"), (0, 1, 0));
+}
+
 fn a_grade_answers_with_the_next_question_or_the_queue_page(test_db: TestDb) {
     let s = study(test_db, 2, 1, "2026-03-02T12:00:00Z");
     assert_eq!(grade(&s.app, "alpha/q01", 2), "/study/q/alpha/q02");
@@ -156,5 +172,6 @@ db_tests!(
     parallel_grades_of_one_user_leave_no_duplicate_order,
     a_form_sent_twice_at_once_counts_once_and_both_answers_are_successes,
     a_grade_answers_with_the_next_question_or_the_queue_page,
+    a_submission_id_sent_again_for_another_question_counts_as_recorded,
     a_page_and_a_grade_cost_the_same_few_statements_however_long_the_history,
 );
