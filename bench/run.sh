@@ -8,6 +8,8 @@
 #
 #   bench/run.sh                  both databases, 10 s per measurement, 32 users
 #   BENCH_SECONDS=20 BENCH_CONNECTIONS=16 BENCH_BACKENDS=sqlite bench/run.sh
+#   BENCH_RESTART_POSTGRES=1 bench/run.sh   also: page + grade while PostgreSQL restarts
+#                                           (every request must still succeed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,6 +86,12 @@ for backend in $backends; do
   # The users the grading threads ended on: part-way through a long day of grading.
   pages "$work/current.txt" "$connections" >"$work/later-pages.txt"
   later=$(measure page page "$work/later-pages.txt" "$connections" "$connections")
+  restarted=""
+  if [ "$backend" = postgres ] && [ "${BENCH_RESTART_POSTGRES:-0}" = 1 ]; then
+    (sleep $((seconds / 2)); pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main restart) &
+    restarted=$(measure study study "$work/fresh.txt" "$connections" "$connections")
+    wait
+  fi
   cleanup
   if [ "$backend" = postgres ]; then psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $name"; fi
 
@@ -104,6 +112,9 @@ for backend in $backends; do
   row "grade POST → next question, closed loop (graded cards)" "$grade" graded_per_s
   row "the same with 8 connections (graded cards)" "$grade8" graded_per_s
   row "page + grade, closed loop (graded cards; p99 of both)" "$study" graded_per_s
+  if [ -n "$restarted" ]; then
+    row "page + grade while PostgreSQL restarts (graded cards)" "$restarted" graded_per_s
+  fi
   echo "year user ÷ new users, page rate: $(awk -v a="$(field rps "$year")" -v b="$(field rps "$page")" 'BEGIN{printf "%.2f", a/b}')"
   rm -rf "$work"
 done
