@@ -89,8 +89,9 @@ for backend in $backends; do
   restarted=""
   if [ "$backend" = postgres ] && [ "${BENCH_RESTART_POSTGRES:-0}" = 1 ]; then
     (sleep $((seconds / 2)); pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main restart) &
+    restarter=$!
     restarted=$(measure study study "$work/fresh.txt" "$connections" "$connections")
-    wait
+    wait "$restarter"
   fi
   cleanup
   if [ "$backend" = postgres ]; then psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $name"; fi
