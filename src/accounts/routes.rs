@@ -150,8 +150,7 @@ async fn sign_up(
     let hash = state
         .password_work
         .run(move || password::hash(&secret))
-        .await?
-        .map_err(|e| AppError::Unexpected(format!("could not hash the password: {e}")))?;
+        .await??;
     let name = username.as_str().to_owned();
     let user_agent = user_agent(&req);
     let created = state
@@ -159,7 +158,7 @@ async fn sign_up(
             move |conn| match service::create_user(conn, &name, &hash, Role::Candidate, now) {
                 Ok(id) => Ok(Some(service::start_session(conn, &id, &user_agent, now)?)),
                 Err(AccountError::UsernameTaken) => Ok(None),
-                Err(AccountError::Db(e)) => Err(e.into()),
+                Err(other) => Err(other.into()),
             },
         )
         .await?;

@@ -360,8 +360,7 @@ async fn try_change_password(
     let new_hash = state
         .password_work
         .run(move || password::hash(&new))
-        .await?
-        .map_err(|e| AppError::Unexpected(format!("could not hash the password: {e}")))?;
+        .await??;
     let (user_id, keep) = (user.user_id.clone(), user.session_id.clone());
     state
         .write(move |conn| {

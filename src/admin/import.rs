@@ -222,9 +222,9 @@ async fn receive_upload(
 ) -> Result<HttpResponse, AppError> {
     let upload = read_upload(payload).await?;
     verify_csrf(&req, &upload.csrf)?;
-    let user = ctx.user.clone().ok_or_else(|| {
-        AppError::Unexpected("the admin guard let an anonymous visitor by".into())
-    })?;
+    let user = ctx.user.clone().ok_or(AppError::Misconfigured(
+        "the admin guard let an anonymous visitor by",
+    ))?;
     if upload.files.is_empty() && upload.refused.is_empty() {
         return upload_page(
             &ctx,
@@ -240,10 +240,10 @@ async fn receive_upload(
     let files = upload.files;
     let outcome = state
         .write(move |conn| {
-            let base_generation = import::generation(conn).map_err(import_error)?;
+            let base_generation = import::generation(conn)?;
             match import::validate_against_db(conn, &files) {
                 Err(ImportError::Invalid(problems)) => Ok(Err((problems, files.clone()))),
-                Err(other) => Err(import_error(other)),
+                Err(other) => Err(other.into()),
                 Ok(_) => {
                     let id = uuid::Uuid::new_v4().to_string();
                     let stored: Vec<StoredFile> = files
@@ -273,13 +273,6 @@ async fn receive_upload(
             .insert_header((LOCATION, format!("/admin/import/{id}")))
             .finish()),
         Err((problems, files)) => upload_page(&ctx, problem_views(&problems, &files), None),
-    }
-}
-
-fn import_error(error: ImportError) -> AppError {
-    match error {
-        ImportError::Db(e) => AppError::Db(e),
-        other => AppError::Unexpected(other.to_string()),
     }
 }
 
@@ -532,7 +525,7 @@ async fn preview(
     let (files, summary, sets, stale, applied, problems) = state
         .read(move |conn| {
             let (files, base_generation, applied) = preview_files(conn, &lookup)?;
-            let stale = import::generation(conn).map_err(import_error)? != base_generation;
+            let stale = import::generation(conn)? != base_generation;
             let names: Vec<String> = files.iter().map(|f| f.source.path.clone()).collect();
             match import::validate_against_db(conn, &files) {
                 Ok((bank, stored)) => {
@@ -551,7 +544,7 @@ async fn preview(
                     let views = problem_views(&problems, &files);
                     Ok((names, String::new(), Vec::new(), true, applied, views))
                 }
-                Err(other) => Err(import_error(other)),
+                Err(other) => Err(other.into()),
             }
         })
         .await?;
@@ -622,7 +615,7 @@ async fn apply(
                     Ok(Ok(run))
                 }
                 Err(ImportError::Stale) | Err(ImportError::Invalid(_)) => Ok(Err(())),
-                Err(other) => Err(import_error(other)),
+                Err(other) => Err(other.into()),
             }
         })
         .await?;

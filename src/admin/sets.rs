@@ -3,7 +3,7 @@
 //! same transaction, so every instance reloads its in-memory copy.
 
 use super::manage::{Outcome, bump_bank_generation, see_other, when};
-use crate::bank::export::{self, ExportError};
+use crate::bank::export;
 use crate::bank::queries::QuestionListItem;
 use crate::db::DbConnection;
 use crate::db::schema::{question_sets, questions, topics};
@@ -409,14 +409,6 @@ fn yaml_download(file_name: String, text: String) -> HttpResponse {
         .body(text)
 }
 
-fn export_error(error: ExportError) -> AppError {
-    match error {
-        ExportError::UnknownSet(_) => AppError::NotFound,
-        ExportError::Query(e) => e.into(),
-        other => AppError::Unexpected(other.to_string()),
-    }
-}
-
 /// One set as the import reads it (active questions only): importing it changes nothing.
 #[get("/sets/{slug}/export")]
 async fn export_set(
@@ -426,7 +418,7 @@ async fn export_set(
     let slug = path.into_inner();
     let file_name = format!("{slug}.yaml");
     let text = state
-        .read(move |conn| export::set_yaml(conn, &slug).map_err(export_error))
+        .read(move |conn| Ok(export::set_yaml(conn, &slug)?))
         .await?;
     Ok(yaml_download(file_name, text))
 }
@@ -434,9 +426,7 @@ async fn export_set(
 /// The topic tree, which an import into an empty database needs beside the set files.
 #[get("/topics/export")]
 async fn export_topics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let text = state
-        .read(|conn| export::topics_yaml(conn).map_err(export_error))
-        .await?;
+    let text = state.read(|conn| Ok(export::topics_yaml(conn)?)).await?;
     Ok(yaml_download("topics.yaml".into(), text))
 }
 

@@ -181,7 +181,7 @@ async fn create_interview(
             ) {
                 Ok(id) => Ok(Ok(id)),
                 Err(InterviewError::NoQuestions) => Ok(Err(None)),
-                Err(InterviewError::Db(e)) => Err(e.into()),
+                Err(other) => Err(other.into()),
             }
         })
         .await?;
@@ -342,14 +342,6 @@ fn after_step(id: &str, outcome: StepOutcome) -> HttpResponse {
     }
 }
 
-/// Turns "no such interview for this user" into a 404.
-fn not_found_if_missing(error: diesel::result::Error) -> AppError {
-    match error {
-        diesel::result::Error::NotFound => AppError::NotFound,
-        other => other.into(),
-    }
-}
-
 #[post("/interviews/{id}/reveal")]
 async fn reveal(
     req: HttpRequest,
@@ -368,8 +360,9 @@ async fn reveal(
     let target = id.clone();
     let outcome = state
         .write(move |conn| {
-            service::reveal(conn, &user_id, &target, &item, &notes, now)
-                .map_err(not_found_if_missing)
+            Ok(service::reveal(
+                conn, &user_id, &target, &item, &notes, now,
+            )?)
         })
         .await?;
     Ok(after_step(&id, outcome))
@@ -403,7 +396,7 @@ async fn grade(
         .write(move |conn| {
             let bank = cache.snapshot(conn)?;
             let today = crate::practice::routes::study_day(&load_settings(conn, &user_id)?, now);
-            service::grade(
+            Ok(service::grade(
                 conn,
                 &bank,
                 &user_id,
@@ -413,8 +406,7 @@ async fn grade(
                 hit.clone(),
                 now.naive_utc(),
                 today,
-            )
-            .map_err(not_found_if_missing)
+            )?)
         })
         .await?;
     Ok(after_step(&id, outcome))
@@ -436,9 +428,7 @@ async fn skip(
     let now = state.clock.now().naive_utc();
     let target = id.clone();
     let outcome = state
-        .write(move |conn| {
-            service::skip(conn, &user_id, &target, &item, now).map_err(not_found_if_missing)
-        })
+        .write(move |conn| Ok(service::skip(conn, &user_id, &target, &item, now)?))
         .await?;
     Ok(after_step(&id, outcome))
 }

@@ -27,6 +27,9 @@ const POSITION_STEP: i32 = 10;
 pub enum InterviewError {
     #[error("no questions match these choices")]
     NoQuestions,
+    /// No such interview for this user.
+    #[error("no such interview")]
+    NotFound,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -379,9 +382,9 @@ fn current_for_step(
     id: &str,
     item_id: &str,
     now: NaiveDateTime,
-) -> QueryResult<Result<(Interview, Item), StepOutcome>> {
+) -> Result<Result<(Interview, Item), StepOutcome>, InterviewError> {
     let Some(interview) = load(conn, user_id, id)? else {
-        return Err(diesel::result::Error::NotFound);
+        return Err(InterviewError::NotFound);
     };
     if expire_if_over(conn, &interview, now)? {
         return Ok(Err(StepOutcome::Over));
@@ -403,7 +406,7 @@ pub fn reveal(
     item_id: &str,
     notes: &str,
     now: NaiveDateTime,
-) -> QueryResult<StepOutcome> {
+) -> Result<StepOutcome, InterviewError> {
     crate::db::write_transaction(conn, |conn| {
         let (_, current) = match current_for_step(conn, user_id, id, item_id, now)? {
             Ok(found) => found,
@@ -437,7 +440,7 @@ pub fn grade(
     hit: Vec<usize>,
     now: NaiveDateTime,
     today: NaiveDate,
-) -> QueryResult<StepOutcome> {
+) -> Result<StepOutcome, InterviewError> {
     crate::db::write_transaction(conn, |conn| {
         let (interview, current) = match current_for_step(conn, user_id, id, item_id, now)? {
             Ok(found) => found,
@@ -556,7 +559,7 @@ pub fn skip(
     id: &str,
     item_id: &str,
     now: NaiveDateTime,
-) -> QueryResult<StepOutcome> {
+) -> Result<StepOutcome, InterviewError> {
     crate::db::write_transaction(conn, |conn| {
         let (interview, current) = match current_for_step(conn, user_id, id, item_id, now)? {
             Ok(found) => found,

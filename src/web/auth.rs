@@ -106,7 +106,7 @@ pub(crate) async fn current_user(req: &HttpRequest) -> Result<Option<SessionUser
 fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
-        .ok_or_else(|| AppError::Unexpected("application state is missing".into()))
+        .ok_or(AppError::Misconfigured("application state is missing"))
 }
 
 impl FromRequest for PageContext {

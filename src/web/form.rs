@@ -25,12 +25,7 @@ impl From<UrlencodedError> for AppError {
             UrlencodedError::Payload(actix_web::error::PayloadError::Overflow) => {
                 AppError::PayloadTooLarge
             }
-            other => {
-                tracing::debug!(error = %other, "an unreadable form");
-                AppError::BadRequest(
-                    "This form could not be read. Go back, reload the page and try again.".into(),
-                )
-            }
+            other => AppError::BadForm(other),
         }
     }
 }

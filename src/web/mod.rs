@@ -141,8 +141,7 @@ impl AppState {
                 other => other,
             }
         })
-        .await
-        .map_err(|_| AppError::Unexpected("the database task was cancelled".into()))?
+        .await?
     }
 }
 
@@ -301,6 +300,8 @@ pub fn run(listener: TcpListener, state: AppState) -> Result<Server, std::io::Er
         App::new()
             .app_data(data.clone())
             .app_data(form::config())
+            .app_data(error::query_config())
+            .app_data(error::path_config())
             .wrap(headers::security_headers(https))
             .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
             .wrap(actix_web::middleware::NormalizePath::trim())
