@@ -10,6 +10,7 @@ use crate::web::auth::{
 };
 use crate::web::client::client_info;
 use crate::web::error::AppError;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
@@ -278,21 +279,12 @@ async fn sign_in(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 #[post("/signout")]
 async fn sign_out(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
-    form: web::Form<CsrfForm>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, &form.csrf)?;
-    let session_id = signed_in.user.session_id.clone();
+    let session_id = form.user.session_id;
     state
         .write(move |conn| Ok(service::end_session(conn, &session_id)?))
         .await?;

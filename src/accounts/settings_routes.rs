@@ -8,10 +8,10 @@ use super::sessions::{self, SessionSummary};
 use super::settings::{self, NewOrder, Settings, SettingsErrors};
 use crate::bank::queries;
 use crate::web::AppState;
-use crate::web::auth::{PageContext, SignedIn, verify_csrf};
+use crate::web::auth::{PageContext, SignedIn};
 use crate::web::client::client_info;
 use crate::web::error::AppError;
-use crate::web::form::Fields;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
@@ -125,7 +125,7 @@ struct SavedQuery {
 
 #[get("/settings")]
 async fn settings_form(
-    signed_in: SignedIn,
+    SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
     query: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -137,9 +137,9 @@ async fn settings_form(
         None
     };
     settings_page(
-        &signed_in.context,
+        &context,
         &state,
-        &signed_in.user,
+        &user,
         query.saved == Some(1),
         ChangeErrors::default(),
         notice,
@@ -192,25 +192,21 @@ async fn settings_page(
 
 #[post("/settings")]
 async fn save_settings(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let signed_in = ctx.require_user(&req)?;
-    let pairs = form.into_inner();
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    verify_csrf(&req, csrf)?;
+    let SignedInForm {
+        context,
+        user,
+        fields,
+    } = form;
+    let pairs = fields.0;
     let all_sets = state.read(|conn| Ok(queries::set_titles(conn)?)).await?;
     let slugs: Vec<String> = all_sets.iter().map(|(s, _)| s.clone()).collect();
     let now = state.clock.now().naive_utc();
     match settings::parse_form(&pairs, &slugs, now) {
         Ok(parsed) => {
-            let user_id = signed_in.user.user_id.clone();
+            let user_id = user.user_id.clone();
             state
                 .write(move |conn| Ok(service::save_settings(conn, &user_id, &parsed)?))
                 .await?;
@@ -219,8 +215,8 @@ async fn save_settings(
                 .finish())
         }
         Err(errors) => {
-            let ctx = &signed_in.context;
-            let sessions = load_sessions(&state, &signed_in.user).await?;
+            let ctx = &context;
+            let sessions = load_sessions(&state, &user).await?;
             let page = SettingsPage {
                 nav: ctx.nav(),
                 csrf: ctx.csrf.clone(),
@@ -247,18 +243,11 @@ async fn save_settings(
 
 #[post("/settings/sessions/end-others")]
 async fn end_other_sessions(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
-    let (user_id, keep) = (
-        signed_in.user.user_id.clone(),
-        signed_in.user.session_id.clone(),
-    );
+    let SignedInForm { user, .. } = form;
+    let (user_id, keep) = (user.user_id.clone(), user.session_id.clone());
     state
         .write(move |conn| Ok(sessions::end_others(conn, &user_id, &keep)?))
         .await?;
@@ -270,16 +259,17 @@ async fn end_other_sessions(
 #[post("/settings/password")]
 async fn change_password(
     req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
+    let SignedInForm {
+        context,
+        user,
+        fields,
+    } = form;
     let outcome = try_change_password(
         &state,
-        &signed_in.user,
+        &user,
         &client_info(&req).address,
         fields.get("current_password"),
         fields.get("new_password"),
@@ -291,16 +281,7 @@ async fn change_password(
             .insert_header((LOCATION, "/settings?password=1"))
             .finish()),
         Err((status, errors)) => {
-            settings_page(
-                &signed_in.context,
-                &state,
-                &signed_in.user,
-                false,
-                errors,
-                None,
-                status,
-            )
-            .await
+            settings_page(&context, &state, &user, false, errors, None, status).await
         }
     }
 }

@@ -5,12 +5,12 @@ use crate::bank::queries::QuestionListItem;
 use crate::db::DbConnection;
 use crate::db::schema::{flags, questions, users};
 use crate::web::AppState;
-use crate::web::auth::{PageContext, verify_csrf};
+use crate::web::auth::PageContext;
 use crate::web::error::AppError;
-use crate::web::form::Fields;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -241,17 +241,13 @@ async fn flags_page(
 
 #[post("/flags/{id}/resolve")]
 async fn resolve_flag(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
+    let SignedInForm { user, fields, .. } = form;
     let flag_id = path.into_inner();
-    let admin_id = signed_in.user.user_id.clone();
+    let admin_id = user.user_id.clone();
     let now = state.clock.now().naive_utc();
     let outcome = state
         .write(move |conn| Ok(resolve(conn, &flag_id, &admin_id, now)?))

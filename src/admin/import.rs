@@ -12,7 +12,7 @@ use crate::db::schema::{import_previews, questions};
 use crate::web::AppState;
 use crate::web::auth::{PageContext, verify_csrf};
 use crate::web::error::AppError;
-use crate::web::form::Fields;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -578,15 +578,12 @@ struct StalePage {
 
 #[post("/import/{id}/apply")]
 async fn apply(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    verify_csrf(&req, fields.get("csrf"))?;
-    let name = ctx.username().unwrap_or("admin").to_owned();
+    let SignedInForm { context, user, .. } = form;
+    let name = user.username;
     let id = path.into_inner();
     let now = state.clock.now().naive_utc();
     let outcome = state
@@ -624,8 +621,8 @@ async fn apply(
             .insert_header((LOCATION, format!("/admin/imports/{run}")))
             .finish()),
         Err(()) => {
-            let page = StalePage { nav: ctx.nav() };
-            Ok(ctx.html(StatusCode::CONFLICT, page.render()?))
+            let page = StalePage { nav: context.nav() };
+            Ok(context.html(StatusCode::CONFLICT, page.render()?))
         }
     }
 }

@@ -8,13 +8,13 @@ use crate::bank::queries::QuestionListItem;
 use crate::db::DbConnection;
 use crate::db::schema::{question_sets, questions, topics};
 use crate::web::AppState;
-use crate::web::auth::{PageContext, verify_csrf};
+use crate::web::auth::PageContext;
 use crate::web::error::AppError;
-use crate::web::form::Fields;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
@@ -299,17 +299,13 @@ async fn set_page(
     Ok(ctx.html(StatusCode::OK, page.render()?))
 }
 
+/// `_form` is the checked form (its extractor did the work).
 async fn change_set(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     slug: String,
-    form: web::Form<Vec<(String, String)>>,
+    _form: SignedInForm,
     enabled: bool,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
     let change = state
         .write(move |conn| Ok(set_enabled(conn, &slug, enabled)?))
         .await?;
@@ -326,37 +322,29 @@ async fn change_set(
 
 #[post("/sets/{slug}/enable")]
 async fn enable_set(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    change_set(req, ctx, state, path.into_inner(), form, true).await
+    change_set(state, path.into_inner(), form, true).await
 }
 
 #[post("/sets/{slug}/disable")]
 async fn disable_set(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    change_set(req, ctx, state, path.into_inner(), form, false).await
+    change_set(state, path.into_inner(), form, false).await
 }
 
+/// `_form` is the checked form (its extractor did the work).
 async fn change_question(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     (set, id): (String, String),
-    form: web::Form<Vec<(String, String)>>,
+    _form: SignedInForm,
     retire: bool,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
     let now = state.clock.now().naive_utc();
     let key = format!("{set}/{id}");
     let change = state
@@ -378,24 +366,20 @@ async fn change_question(
 
 #[post("/questions/{set}/{id}/retire")]
 async fn retire_question(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    change_question(req, ctx, state, path.into_inner(), form, true).await
+    change_question(state, path.into_inner(), form, true).await
 }
 
 #[post("/questions/{set}/{id}/restore")]
 async fn restore_question(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    change_question(req, ctx, state, path.into_inner(), form, false).await
+    change_question(state, path.into_inner(), form, false).await
 }
 
 /// A YAML file to download.

@@ -7,13 +7,14 @@ use crate::accounts::service::load_settings;
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
 use crate::sm2::Grade;
 use crate::web::AppState;
-use crate::web::auth::{PageContext, SignedIn, verify_csrf};
+use crate::web::auth::{PageContext, SignedIn};
 use crate::web::error::AppError;
 use crate::web::form::Fields;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::NaiveDateTime;
 use std::sync::Arc;
@@ -115,11 +116,11 @@ async fn render_new(
 
 #[get("/interviews/new")]
 async fn new_interview(
-    signed_in: SignedIn,
+    SignedIn { context, .. }: SignedIn,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     render_new(
-        &signed_in.context,
+        &context,
         &state,
         default_form(),
         SetupErrors::default(),
@@ -131,14 +132,14 @@ async fn new_interview(
 
 #[post("/interviews")]
 async fn create_interview(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
+    let SignedInForm {
+        context,
+        user,
+        fields,
+    } = form;
     let preset = fields.non_empty("preset");
     let raw = SetupForm {
         topics: fields
@@ -154,7 +155,7 @@ async fn create_interview(
         minutes: fields.get("minutes").to_owned(),
     };
     let cache = Arc::clone(&state.bank);
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     let now = state.clock.now().naive_utc();
     let seed: u64 = rand::random();
     let form_for_errors = raw.clone();
@@ -185,7 +186,7 @@ async fn create_interview(
             }
         })
         .await?;
-    let ctx = &signed_in.context;
+    let ctx = &context;
     match created {
         Ok(id) => Ok(see_other(&format!("/interviews/{id}"))),
         Err(Some(errors)) => {
@@ -265,13 +266,12 @@ fn time_text(at: NaiveDateTime) -> String {
 
 #[get("/interviews/{id}")]
 async fn show_interview(
-    signed_in: SignedIn,
+    SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (interview, bank) =
-        load_interview(&state, signed_in.user.user_id.clone(), id.clone()).await?;
+    let (interview, bank) = load_interview(&state, user.user_id.clone(), id.clone()).await?;
     let Some(current) = interview.current() else {
         return Ok(see_other(&format!("/interviews/{id}/report")));
     };
@@ -288,7 +288,7 @@ async fn show_interview(
         .started_at
         .map(|s| (now - s).num_seconds().max(0))
         .unwrap_or(0);
-    let ctx = &signed_in.context;
+    let ctx = &context;
     let number = interview
         .items
         .iter()
@@ -326,8 +326,7 @@ async fn show_interview(
 }
 
 /// The form of a step: the CSRF token and which question the page was showing.
-fn step_fields(req: &HttpRequest, fields: &Fields) -> Result<String, AppError> {
-    verify_csrf(req, fields.get("csrf"))?;
+fn step_fields(fields: &Fields) -> Result<String, AppError> {
     fields.non_empty("item").ok_or_else(|| {
         AppError::BadRequest(
             "This page is missing part of its form. Reload it and try again.".into(),
@@ -344,18 +343,15 @@ fn after_step(id: &str, outcome: StepOutcome) -> HttpResponse {
 
 #[post("/interviews/{id}/reveal")]
 async fn reveal(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    let item = step_fields(&req, &fields)?;
+    let SignedInForm { user, fields, .. } = form;
+    let item = step_fields(&fields)?;
     let id = path.into_inner();
     let notes: String = fields.get("notes").chars().take(20_000).collect();
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     let now = state.clock.now().naive_utc();
     let target = id.clone();
     let outcome = state
@@ -370,15 +366,12 @@ async fn reveal(
 
 #[post("/interviews/{id}/grade")]
 async fn grade(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    let item = step_fields(&req, &fields)?;
+    let SignedInForm { user, fields, .. } = form;
+    let item = step_fields(&fields)?;
     let grade = crate::practice::routes::parse_grade(&fields)?;
     let hit: Vec<usize> = fields
         .0
@@ -388,7 +381,7 @@ async fn grade(
         .filter(|i| *i < 50)
         .collect();
     let id = path.into_inner();
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     let now = state.clock.now();
     let cache = Arc::clone(&state.bank);
     let target = id.clone();
@@ -414,17 +407,14 @@ async fn grade(
 
 #[post("/interviews/{id}/skip")]
 async fn skip(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    let item = step_fields(&req, &fields)?;
+    let SignedInForm { user, fields, .. } = form;
+    let item = step_fields(&fields)?;
     let id = path.into_inner();
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     let now = state.clock.now().naive_utc();
     let target = id.clone();
     let outcome = state
@@ -435,17 +425,13 @@ async fn skip(
 
 #[post("/interviews/{id}/abandon")]
 async fn abandon(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
+    let SignedInForm { user, .. } = form;
     let id = path.into_inner();
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     let now = state.clock.now().naive_utc();
     let target = id.clone();
     let found = state
@@ -507,13 +493,12 @@ fn area_view(area: &report::AreaScore) -> AreaView {
 
 #[get("/interviews/{id}/report")]
 async fn show_report(
-    signed_in: SignedIn,
+    SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (interview, bank) =
-        load_interview(&state, signed_in.user.user_id.clone(), id.clone()).await?;
+    let (interview, bank) = load_interview(&state, user.user_id.clone(), id.clone()).await?;
     if interview.status == service::RUNNING {
         return Ok(see_other(&format!("/interviews/{id}")));
     }
@@ -539,7 +524,7 @@ async fn show_report(
         })
         .collect();
     let report = report::build(&items);
-    let ctx = &signed_in.context;
+    let ctx = &context;
     let page = ReportPage {
         nav: ctx.nav(),
         title: preset_title(interview.preset.as_deref()),
@@ -650,10 +635,10 @@ fn trend_chart(scores: &[u32]) -> Option<String> {
 
 #[get("/interviews")]
 async fn interview_history(
-    signed_in: SignedIn,
+    SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     let past = state
         .read(move |conn| Ok(service::history(conn, &user_id)?))
         .await?;
@@ -666,7 +651,7 @@ async fn interview_history(
         .filter(|p| p.status != service::RUNNING)
         .filter_map(percent)
         .collect();
-    let ctx = &signed_in.context;
+    let ctx = &context;
     let page = HistoryPage {
         nav: ctx.nav(),
         chart: trend_chart(&scores),

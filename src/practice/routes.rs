@@ -12,13 +12,14 @@ use crate::accounts::settings::Settings;
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
 use crate::sm2::{DayClock, Grade};
 use crate::web::AppState;
-use crate::web::auth::{PageContext, SignedIn, verify_csrf};
+use crate::web::auth::{PageContext, SignedIn};
 use crate::web::error::AppError;
 use crate::web::form::Fields;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
@@ -150,11 +151,11 @@ impl StudyPage {
 
 #[get("/study")]
 async fn queue_page(
-    signed_in: SignedIn,
+    SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
     query: web::Query<TopicQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let user = &signed_in.user;
+    let user = &user;
     let study = study_state::load(&state, user).await?;
     let bank = &study.bank;
     let topic = known_topic(bank, query.into_inner().topic);
@@ -180,7 +181,7 @@ async fn queue_page(
     } else {
         Vec::new()
     };
-    let ctx = &signed_in.context;
+    let ctx = &context;
     let page = StudyPage {
         nav: ctx.nav(),
         csrf: ctx.csrf.clone(),
@@ -254,11 +255,11 @@ fn next_target(bank: &BankSnapshot, next: Option<&str>, topic: &Option<String>) 
 
 #[get("/study/next")]
 async fn next_card(
-    signed_in: SignedIn,
+    SignedIn { user, .. }: SignedIn,
     state: web::Data<AppState>,
     query: web::Query<TopicQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let user = &signed_in.user;
+    let user = &user;
     let study = study_state::load(&state, user).await?;
     let topic = known_topic(&study.bank, query.into_inner().topic);
     let next = study
@@ -410,7 +411,7 @@ async fn card_page(
 
 #[get("/study/q/{set}/{id}")]
 async fn show_card(
-    signed_in: SignedIn,
+    SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: web::Query<TopicQuery>,
@@ -426,9 +427,9 @@ async fn show_card(
             .then_some("Thanks: your note is with the admins, who will look at this question."),
     };
     card_page(
-        &signed_in.context,
+        &context,
         &state,
-        &signed_in.user,
+        &user,
         format!("{set}/{id}"),
         view,
         StatusCode::OK,
@@ -437,8 +438,7 @@ async fn show_card(
 }
 
 /// Reads the card-page state carried by a form, checking the CSRF token first.
-fn card_form(req: &HttpRequest, fields: &Fields) -> Result<CardForm, AppError> {
-    verify_csrf(req, fields.get("csrf"))?;
+fn card_form(fields: &Fields) -> Result<CardForm, AppError> {
     let submission = fields.get("submission");
     if submission.is_empty()
         || submission.len() > 64
@@ -459,15 +459,16 @@ fn card_form(req: &HttpRequest, fields: &Fields) -> Result<CardForm, AppError> {
 /// model answer. (Nothing is stored.)
 #[post("/study/q/{set}/{id}/reveal")]
 async fn reveal(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    let card = card_form(&req, &fields)?;
+    let SignedInForm {
+        context,
+        user,
+        fields,
+    } = form;
+    let card = card_form(&fields)?;
     let (set, id) = path.into_inner();
     let view = CardView {
         revealed: true,
@@ -477,9 +478,9 @@ async fn reveal(
         notice: None,
     };
     card_page(
-        &signed_in.context,
+        &context,
         &state,
-        &signed_in.user,
+        &user,
         format!("{set}/{id}"),
         view,
         StatusCode::OK,
@@ -517,15 +518,16 @@ fn notice_page(
 
 #[post("/study/q/{set}/{id}/grade")]
 async fn grade_answer(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    let card = card_form(&req, &fields)?;
+    let SignedInForm {
+        context,
+        user,
+        fields,
+    } = form;
+    let card = card_form(&fields)?;
     let grade = parse_grade(&fields)?;
     let expected_version = fields.get("version").trim().parse::<i32>().map_err(|_| {
         AppError::BadRequest(
@@ -533,7 +535,7 @@ async fn grade_answer(
         )
     })?;
     let (set, id) = path.into_inner();
-    let user = &signed_in.user;
+    let user = &user;
     let study = study_state::load(&state, user).await?;
     let question = study
         .bank
@@ -578,7 +580,7 @@ async fn grade_answer(
             Ok(see_other(&format!("/study/next{}", topic_query(&topic))))
         }
         GradeOutcome::Stale => notice_page(
-            &signed_in.context,
+            &context,
             StatusCode::CONFLICT,
             "Already graded elsewhere",
             "This question changed after this page was opened (it was graded or undone in another \
@@ -590,17 +592,14 @@ async fn grade_answer(
 }
 
 #[post("/study/undo")]
-async fn undo(
-    req: HttpRequest,
-    ctx: PageContext,
-    state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
-    let study = study_state::load(&state, &signed_in.user).await?;
-    let user_id = signed_in.user.user_id.clone();
+async fn undo(state: web::Data<AppState>, form: SignedInForm) -> Result<HttpResponse, AppError> {
+    let SignedInForm {
+        context,
+        user,
+        fields,
+    } = form;
+    let study = study_state::load(&state, &user).await?;
+    let user_id = user.user_id.clone();
     let today = study.lock().today;
     let now = state.clock.now().naive_utc();
     let outcome = state
@@ -616,7 +615,7 @@ async fn undo(
         }
         UndoOutcome::NothingToUndo => Ok(see_other(&format!("/study{query}"))),
         UndoOutcome::CardChanged => notice_page(
-            &signed_in.context,
+            &context,
             StatusCode::CONFLICT,
             "Nothing was undone",
             "That question changed after it was graded (it was buried or suspended), so the grade \
@@ -629,23 +628,20 @@ async fn undo(
 
 /// Bury, suspend and unsuspend: one small form each, then on to the next question.
 async fn change_card(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     key: String,
-    fields: Fields,
+    form: SignedInForm,
     action: CardAction,
 ) -> Result<HttpResponse, AppError> {
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
-    let study = study_state::load(&state, &signed_in.user).await?;
+    let SignedInForm { user, fields, .. } = form;
+    let study = study_state::load(&state, &user).await?;
     let question_id = study
         .bank
         .by_key(&key)
         .map(|q| q.id.clone())
         .ok_or(AppError::NotFound)?;
     let today = study.lock().today;
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     state
         .write_idempotent(move |conn| {
             match action {
@@ -676,11 +672,9 @@ enum CardAction {
 /// the other card forms, so `grade`, `reveal` and `flag` keep their own handlers.
 #[post("/study/q/{set}/{id}/{action}")]
 async fn card_action(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
     let (set, id, action) = path.into_inner();
     let action = match action.as_str() {
@@ -689,27 +683,27 @@ async fn card_action(
         "unsuspend" => CardAction::Unsuspend,
         _ => return Err(AppError::NotFound),
     };
-    let fields = Fields(form.into_inner());
-    change_card(req, ctx, state, format!("{set}/{id}"), fields, action).await
+    change_card(state, format!("{set}/{id}"), form, action).await
 }
 
 #[post("/study/q/{set}/{id}/flag")]
 async fn flag_question(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    let card = card_form(&req, &fields)?;
+    let SignedInForm {
+        context,
+        user,
+        fields,
+    } = form;
+    let card = card_form(&fields)?;
     let (set, id) = path.into_inner();
     let key = format!("{set}/{id}");
     let topic = fields.non_empty("topic");
     match flag::parse_form(fields.get("reason"), fields.get("comment")) {
         Ok(report) => {
-            let user_id = signed_in.user.user_id.clone();
+            let user_id = user.user_id.clone();
             let cache = Arc::clone(&state.bank);
             let now = state.clock.now().naive_utc();
             let target_key = key.clone();
@@ -739,9 +733,9 @@ async fn flag_question(
                 notice: None,
             };
             card_page(
-                &signed_in.context,
+                &context,
                 &state,
-                &signed_in.user,
+                &user,
                 key,
                 view,
                 StatusCode::UNPROCESSABLE_ENTITY,
