@@ -12,6 +12,7 @@ use crate::web::client::client_info;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -57,12 +58,6 @@ struct SignInPage {
     next: String,
     username: String,
     errors: FieldErrors,
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, to.to_owned()))
-        .finish()
 }
 
 /// The browser's `User-Agent` header, or "" without one.
@@ -288,7 +283,7 @@ async fn sign_out(
     state
         .write(move |conn| Ok(service::end_session(conn, &session_id)?))
         .await?;
-    let mut response = redirect("/");
+    let mut response = see_other("/");
     response.add_cookie(&removal_cookie(SESSION_COOKIE)).ok();
     response
         .add_cookie(&csrf_cookie(auth::new_csrf_token(), state.secure_cookies))

@@ -13,8 +13,8 @@ use crate::web::client::client_info;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
@@ -210,9 +210,7 @@ async fn save_settings(
             state
                 .write(move |conn| Ok(service::save_settings(conn, &user_id, &parsed)?))
                 .await?;
-            Ok(HttpResponse::SeeOther()
-                .insert_header((LOCATION, "/settings?saved=1"))
-                .finish())
+            Ok(see_other("/settings?saved=1"))
         }
         Err(errors) => {
             let ctx = &context;
@@ -251,9 +249,7 @@ async fn end_other_sessions(
     state
         .write(move |conn| Ok(sessions::end_others(conn, &user_id, &keep)?))
         .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/settings?signed_out=1"))
-        .finish())
+    Ok(see_other("/settings?signed_out=1"))
 }
 
 #[post("/settings/password")]
@@ -277,9 +273,7 @@ async fn change_password(
     )
     .await?;
     match outcome {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, "/settings?password=1"))
-            .finish()),
+        Ok(()) => Ok(see_other("/settings?password=1")),
         Err((status, errors)) => {
             settings_page(&context, &state, &user, false, errors, None, status).await
         }

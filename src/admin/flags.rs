@@ -1,6 +1,6 @@
 //! `/admin/flags`: what candidates reported about questions, open ones first, and resolving them.
 
-use super::manage::{Outcome, see_other, when};
+use super::manage::{Outcome, when};
 use crate::bank::queries::QuestionListItem;
 use crate::db::DbConnection;
 use crate::db::schema::{flags, questions, users};
@@ -9,6 +9,7 @@ use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;

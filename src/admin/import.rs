@@ -14,9 +14,9 @@ use crate::web::auth::{PageContext, verify_csrf};
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use diesel::prelude::*;
@@ -269,9 +269,7 @@ async fn receive_upload(
         })
         .await?;
     match outcome {
-        Ok(id) => Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, format!("/admin/import/{id}")))
-            .finish()),
+        Ok(id) => Ok(see_other(&format!("/admin/import/{id}"))),
         Err((problems, files)) => upload_page(&ctx, problem_views(&problems, &files), None),
     }
 }
@@ -549,9 +547,7 @@ async fn preview(
         })
         .await?;
     if let Some(run) = applied {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, format!("/admin/imports/{run}")))
-            .finish());
+        return Ok(see_other(&format!("/admin/imports/{run}")));
     }
     let nothing_to_do = sets
         .iter()
@@ -617,9 +613,7 @@ async fn apply(
         })
         .await?;
     match outcome {
-        Ok(run) => Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, format!("/admin/imports/{run}")))
-            .finish()),
+        Ok(run) => Ok(see_other(&format!("/admin/imports/{run}"))),
         Err(()) => {
             let page = StalePage { nav: context.nav() };
             Ok(context.html(StatusCode::CONFLICT, page.render()?))

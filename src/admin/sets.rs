@@ -2,7 +2,7 @@
 //! questions retired or restored one by one. Every change bumps the bank's generation in the
 //! same transaction, so every instance reloads its in-memory copy.
 
-use super::manage::{Outcome, bump_bank_generation, see_other, when};
+use super::manage::{Outcome, bump_bank_generation, when};
 use crate::bank::export;
 use crate::bank::queries::QuestionListItem;
 use crate::db::DbConnection;
@@ -12,6 +12,7 @@ use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, get, post, web};
@@ -147,22 +148,26 @@ pub fn set_detail(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Set
 
 /// Whether a change found what it was asked to change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Change {
+pub enum ChangeOutcome {
     Done,
     NotFound,
 }
 
 /// Switches a set on or off for everyone's study (interviews skip disabled sets too).
-pub fn set_enabled(conn: &mut DbConnection, slug: &str, enabled: bool) -> QueryResult<Change> {
+pub fn set_enabled(
+    conn: &mut DbConnection,
+    slug: &str,
+    enabled: bool,
+) -> QueryResult<ChangeOutcome> {
     crate::db::write_transaction(conn, |conn| {
         bump_bank_generation(conn)?;
         let changed = diesel::update(question_sets::table.find(slug))
             .set(question_sets::enabled.eq(enabled))
             .execute(conn)?;
         Ok(if changed == 0 {
-            Change::NotFound
+            ChangeOutcome::NotFound
         } else {
-            Change::Done
+            ChangeOutcome::Done
         })
     })
 }
@@ -173,7 +178,7 @@ pub fn set_question_retired(
     conn: &mut DbConnection,
     key: &str,
     retired_at: Option<NaiveDateTime>,
-) -> QueryResult<Change> {
+) -> QueryResult<ChangeOutcome> {
     crate::db::write_transaction(conn, |conn| {
         bump_bank_generation(conn)?;
         let target = questions::table.filter(questions::question_key.eq(key));
@@ -193,10 +198,10 @@ pub fn set_question_retired(
                 .get_result::<i64>(conn)?
                 > 0;
             if !exists {
-                return Ok(Change::NotFound);
+                return Ok(ChangeOutcome::NotFound);
             }
         }
-        Ok(Change::Done)
+        Ok(ChangeOutcome::Done)
     })
 }
 
@@ -315,8 +320,8 @@ async fn change_set(
         SetNotice::Disabled
     };
     match change {
-        Change::Done => Ok(see_other(&format!("/admin/sets?done={}", notice.code()))),
-        Change::NotFound => Err(AppError::NotFound),
+        ChangeOutcome::Done => Ok(see_other(&format!("/admin/sets?done={}", notice.code()))),
+        ChangeOutcome::NotFound => Err(AppError::NotFound),
     }
 }
 
@@ -356,11 +361,11 @@ async fn change_question(
         SetNotice::Restored
     };
     match change {
-        Change::Done => Ok(see_other(&format!(
+        ChangeOutcome::Done => Ok(see_other(&format!(
             "/admin/sets/{set}?done={}#q-{id}",
             notice.code()
         ))),
-        Change::NotFound => Err(AppError::NotFound),
+        ChangeOutcome::NotFound => Err(AppError::NotFound),
     }
 }
 

@@ -2,7 +2,7 @@
 //! account's sessions at once. The last enabled admin can neither lose the role nor be
 //! disabled, checked inside the write transaction.
 
-use super::manage::{Outcome, see_other, when};
+use super::manage::{Outcome, when};
 use crate::accounts::service::Role;
 use crate::db::DbConnection;
 use crate::db::schema::{sessions, users};
@@ -11,6 +11,7 @@ use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;

@@ -12,18 +12,12 @@ use crate::web::error::AppError;
 use crate::web::form::Fields;
 use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::NaiveDateTime;
 use std::sync::Arc;
-
-fn see_other(target: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, target.to_owned()))
-        .finish()
-}
 
 /// `m:ss`.
 fn clock_text(secs: i64) -> String {
@@ -320,7 +314,7 @@ async fn show_interview(
         clock_label,
         deadline_text: deadline.map(time_text).unwrap_or_default(),
         elapsed_text: clock_text(elapsed),
-        grades: &crate::practice::routes::GRADE_CHOICES,
+        grades: &Grade::CHOICES,
     };
     Ok(ctx.html(StatusCode::OK, page.render()?))
 }
@@ -372,7 +366,7 @@ async fn grade(
 ) -> Result<HttpResponse, AppError> {
     let SignedInForm { user, fields, .. } = form;
     let item = step_fields(&fields)?;
-    let grade = crate::practice::routes::parse_grade(&fields)?;
+    let grade = Grade::parse_field(fields.get("grade"))?;
     let hit: Vec<usize> = fields
         .0
         .iter()
@@ -388,7 +382,7 @@ async fn grade(
     let outcome = state
         .write(move |conn| {
             let bank = cache.snapshot(conn)?;
-            let today = crate::practice::routes::study_day(&load_settings(conn, &user_id)?, now);
+            let today = load_settings(conn, &user_id)?.day_clock().study_day(now);
             Ok(service::grade(
                 conn,
                 &bank,

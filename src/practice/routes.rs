@@ -10,33 +10,24 @@ use super::state::{self as study_state, StudyState};
 use crate::accounts::service::SessionUser;
 use crate::accounts::settings::Settings;
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
-use crate::sm2::{DayClock, Grade};
+use crate::sm2::Grade;
 use crate::web::AppState;
 use crate::web::auth::{PageContext, SignedIn};
 use crate::web::error::AppError;
 use crate::web::form::Fields;
 use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use std::sync::Arc;
 
 /// How many upcoming questions the queue page lists.
 const PREVIEW_LENGTH: usize = 8;
 
 /// The grade buttons: value, word, and what it means.
-pub const GRADE_CHOICES: [(u8, &str, &str); 6] = [
-    (0, "no idea", "blank: nothing came to mind"),
-    (1, "wrong", "answered, but wrong"),
-    (2, "almost", "wrong, but the answer felt familiar"),
-    (3, "hard", "right, with serious effort"),
-    (4, "good", "right, after some thought"),
-    (5, "perfect", "right, straight away"),
-];
-
 /// "again tomorrow", "again in 6 days", or for a same-day re-drill "schedule unchanged".
 pub fn again_phrase(interval_days: i32, is_redrill: bool) -> String {
     if is_redrill {
@@ -98,12 +89,6 @@ fn topic_query(topic: &Option<String>) -> String {
 /// A topic from a link or form, kept only when the bank knows it.
 fn known_topic(bank: &BankSnapshot, topic: Option<String>) -> Option<String> {
     topic.filter(|t| bank.topic_title(t).is_some())
-}
-
-fn see_other(target: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, target.to_owned()))
-        .finish()
 }
 
 #[derive(serde::Deserialize)]
@@ -273,26 +258,6 @@ async fn next_card(
     )))
 }
 
-/// The grade a form's button sent.
-pub fn parse_grade(fields: &Fields) -> Result<Grade, AppError> {
-    fields
-        .get("grade")
-        .trim()
-        .parse::<u8>()
-        .ok()
-        .and_then(Grade::new)
-        .ok_or_else(|| AppError::BadRequest("Grade the answer with a number from 0 to 5.".into()))
-}
-
-/// The user's study day at `now` (their timezone and rollover hour).
-pub fn study_day(settings: &Settings, now: DateTime<Utc>) -> NaiveDate {
-    DayClock {
-        timezone: settings.timezone,
-        rollover_hour: settings.rollover_hour,
-    }
-    .study_day(now)
-}
-
 /// The state of the question page that travels in its forms.
 struct CardForm {
     started_ms: i64,
@@ -399,7 +364,7 @@ async fn card_page(
         version: card_version,
         suspended,
         last: last_grade_view(bank, last),
-        grades: &GRADE_CHOICES,
+        grades: &Grade::CHOICES,
         flag_errors,
         flag_reason,
         flag_comment,
@@ -528,7 +493,7 @@ async fn grade_answer(
         fields,
     } = form;
     let card = card_form(&fields)?;
-    let grade = parse_grade(&fields)?;
+    let grade = Grade::parse_field(fields.get("grade"))?;
     let expected_version = fields.get("version").trim().parse::<i32>().map_err(|_| {
         AppError::BadRequest(
             "This page is missing part of its form. Reload it and try again.".into(),

@@ -104,6 +104,12 @@ impl From<crate::accounts::service::AccountError> for AppError {
     }
 }
 
+impl From<crate::sm2::GradeFieldError> for AppError {
+    fn from(e: crate::sm2::GradeFieldError) -> Self {
+        AppError::BadRequest(e.to_string())
+    }
+}
+
 impl From<argon2::password_hash::Error> for AppError {
     fn from(e: argon2::password_hash::Error) -> Self {
         AppError::PasswordHash(e)

@@ -19,6 +19,13 @@ use error::AppError;
 use std::net::TcpListener;
 use std::sync::Arc;
 
+/// POST-redirect-GET: a 303 to `target`, the one way handlers redirect.
+pub fn see_other(target: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, target.to_owned()))
+        .finish()
+}
+
 /// Where "now" comes from: the system clock in production, a settable one in tests.
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
