@@ -3,12 +3,12 @@
 //! the changed fields —, retired, unchanged), and applied in one transaction that refuses a
 //! stale preview.
 
+use super::queries;
 use crate::bank::import::{self, Actor, Change, ImportError};
 use crate::bank::load::{self, LoadedFile, MAX_FILE_BYTES};
 use crate::bank::model::{Bank, Question};
 use crate::bank::validate::Problem;
 use crate::db::DbConnection;
-use crate::db::schema::{import_previews, questions};
 use crate::web::AppState;
 use crate::web::auth::{PageContext, verify_csrf};
 use crate::web::error::AppError;
@@ -253,16 +253,15 @@ async fn receive_upload(
                             text: f.source.text.clone(),
                         })
                         .collect();
-                    diesel::insert_into(import_previews::table)
-                        .values((
-                            import_previews::id.eq(&id),
-                            import_previews::user_id.eq(&user.user_id),
-                            import_previews::created_at.eq(now),
-                            import_previews::base_generation.eq(base_generation),
-                            import_previews::files
-                                .eq(serde_json::to_string(&stored).unwrap_or_default()),
-                        ))
-                        .execute(conn)?;
+                    let files_json = serde_json::to_string(&stored)?;
+                    queries::insert_preview(
+                        conn,
+                        &id,
+                        &user.user_id,
+                        now,
+                        base_generation,
+                        &files_json,
+                    )?;
                     Ok(Ok(id))
                 }
             }
@@ -279,17 +278,10 @@ fn preview_files(
     conn: &mut DbConnection,
     id: &str,
 ) -> Result<(Vec<LoadedFile>, i64, Option<String>), AppError> {
-    let (files, base_generation, applied) = import_previews::table
-        .find(id)
-        .select((
-            import_previews::files,
-            import_previews::base_generation,
-            import_previews::applied_run_id,
-        ))
-        .get_result::<(String, i64, Option<String>)>(conn)
-        .optional()?
-        .ok_or(AppError::NotFound)?;
-    let stored: Vec<StoredFile> = serde_json::from_str(&files).unwrap_or_default();
+    let (files, base_generation, applied) =
+        queries::stored_preview(conn, id)?.ok_or(AppError::NotFound)?;
+    // A preview this server wrote that no longer reads is an error, not an empty import.
+    let stored: Vec<StoredFile> = serde_json::from_str(&files)?;
     let loaded = stored
         .into_iter()
         .filter_map(|f| load::from_bytes(&f.path, f.text.into_bytes()).ok())
@@ -362,61 +354,6 @@ fn text_diff(old: &str, new: &str) -> Vec<(char, String)> {
     lines
 }
 
-/// What an updated question's stored fields were, as text per field.
-fn stored_fields(
-    conn: &mut DbConnection,
-    keys: &[&str],
-) -> QueryResult<HashMap<String, Vec<(&'static str, String)>>> {
-    type Row = (
-        String,
-        (String, String, String, String, String),
-        (String, String, String, i32),
-    );
-    let rows: Vec<Row> = questions::table
-        .filter(questions::question_key.eq_any(keys))
-        .select((
-            questions::question_key,
-            (
-                questions::topic_id,
-                questions::difficulty,
-                questions::kind,
-                questions::tags,
-                questions::prompt_md,
-            ),
-            (
-                questions::answer_md,
-                questions::key_points,
-                questions::follow_ups,
-                questions::time_limit_secs,
-            ),
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(key, a, b)| {
-            let list = |json: &str| -> String {
-                serde_json::from_str::<Vec<String>>(json)
-                    .unwrap_or_default()
-                    .join("\n")
-            };
-            (
-                key,
-                vec![
-                    ("topic", a.0),
-                    ("difficulty", a.1),
-                    ("kind", a.2),
-                    ("tags", list(&a.3)),
-                    ("time limit (seconds)", b.3.to_string()),
-                    ("prompt", a.4),
-                    ("answer", b.0),
-                    ("key points", list(&b.1)),
-                    ("follow-ups", list(&b.2)),
-                ],
-            )
-        })
-        .collect())
-}
-
 fn new_fields(question: &Question, set: &str) -> Vec<(&'static str, String)> {
     vec![
         ("topic", question.topic.as_str().to_owned()),
@@ -456,7 +393,7 @@ fn set_changes(
         .filter(|c| c.change == Change::Updated)
         .map(|c| c.key.as_str())
         .collect();
-    let before = stored_fields(conn, &updated_keys)?;
+    let before = queries::stored_fields(conn, &updated_keys)?;
     let mut by_key: HashMap<String, Vec<(&'static str, String)>> = HashMap::new();
     for set in &bank.sets {
         for question in &set.questions {
@@ -602,9 +539,7 @@ async fn apply(
             ) {
                 Ok(report) => {
                     let run = report.run_id.unwrap_or_default();
-                    diesel::update(import_previews::table.find(&id))
-                        .set(import_previews::applied_run_id.eq(Some(&run)))
-                        .execute(conn)?;
+                    queries::mark_preview_applied(conn, &id, &run)?;
                     Ok(Ok(run))
                 }
                 Err(ImportError::Stale) | Err(ImportError::Invalid(_)) => Ok(Err(())),

@@ -241,17 +241,28 @@ async fn load_interview(
 ) -> Result<(Interview, Arc<BankSnapshot>), AppError> {
     let cache = Arc::clone(&state.bank);
     let now = state.clock.now().naive_utc();
-    state
-        .write(move |conn| {
+    let (reader_user, reader_id) = (user_id.clone(), id.clone());
+    let (interview, bank) = state
+        .read(move |conn| {
             let bank = cache.snapshot(conn)?;
-            let interview = service::load(conn, &user_id, &id)?.ok_or(AppError::NotFound)?;
-            if service::expire_if_over(conn, &interview, now)? {
-                let interview = service::load(conn, &user_id, &id)?.ok_or(AppError::NotFound)?;
-                return Ok((interview, bank));
-            }
+            let interview =
+                service::load(conn, &reader_user, &reader_id)?.ok_or(AppError::NotFound)?;
             Ok((interview, bank))
         })
-        .await
+        .await?;
+    if !interview.ran_out_of_time(now) {
+        return Ok((interview, bank));
+    }
+    // Out of time: end it on the writer (another request may have ended it meanwhile) and
+    // read it back as ended.
+    let interview = state
+        .write(move |conn| {
+            let interview = service::load(conn, &user_id, &id)?.ok_or(AppError::NotFound)?;
+            service::expire_if_over(conn, &interview, now)?;
+            service::load(conn, &user_id, &id)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    Ok((interview, bank))
 }
 
 fn time_text(at: NaiveDateTime) -> String {

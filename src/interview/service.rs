@@ -216,6 +216,11 @@ impl Item {
 }
 
 impl Interview {
+    /// Still running at `now` though its total time is up (it is ended on the next write).
+    pub fn ran_out_of_time(&self, now: NaiveDateTime) -> bool {
+        self.status == RUNNING && self.deadline_at.is_some_and(|d| now >= d)
+    }
+
     /// The question being asked now.
     pub fn current(&self) -> Option<&Item> {
         if self.status != RUNNING {
@@ -339,7 +344,7 @@ pub fn expire_if_over(
     interview: &Interview,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let over = interview.status == RUNNING && interview.deadline_at.is_some_and(|d| now >= d);
+    let over = interview.ran_out_of_time(now);
     if over {
         set_status(conn, &interview.id, EXPIRED, now)?;
     }

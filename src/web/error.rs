@@ -38,6 +38,9 @@ pub enum AppError {
     Import(#[source] crate::bank::import::ImportError),
     #[error("the export failed")]
     Export(#[source] crate::bank::export::ExportError),
+    /// JSON this server stored (an upload's preview) that could not be written or read back.
+    #[error("could not write or read stored JSON")]
+    StoredJson(#[from] serde_json::Error),
     /// argon2's error is not a `std::error::Error` (the crate is built without `std`), so it
     /// is kept as a value and printed in the message.
     #[error("could not hash the password: {0}")]
