@@ -3,7 +3,7 @@
 use super::rate_limit;
 use super::service::{self, AccountError, Role};
 use super::{password, username::Username};
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::{
     self, PageContext, SESSION_COOKIE, csrf_cookie, removal_cookie, safe_next, session_cookie,
     verify_csrf,

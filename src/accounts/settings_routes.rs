@@ -7,7 +7,7 @@ use super::service::{self, SessionUser};
 use super::sessions::{self, SessionSummary};
 use super::settings::{self, NewOrder, Settings, SettingsErrors};
 use crate::bank::queries;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::{PageContext, SignedIn};
 use crate::web::client::client_info;
 use crate::web::error::AppError;

@@ -4,7 +4,7 @@ use super::manage::{Outcome, when};
 use crate::bank::queries::QuestionListItem;
 use crate::db::DbConnection;
 use crate::db::schema::{flags, questions, users};
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;

@@ -9,7 +9,7 @@ use crate::bank::load::{self, LoadedFile, MAX_FILE_BYTES};
 use crate::bank::model::{Bank, Question};
 use crate::bank::validate::Problem;
 use crate::db::DbConnection;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::{PageContext, verify_csrf};
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;

@@ -1,6 +1,6 @@
 //! `/admin`: where the admin pages start.
 
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;

@@ -7,7 +7,7 @@ use crate::bank::export;
 use crate::bank::queries::QuestionListItem;
 use crate::db::DbConnection;
 use crate::db::schema::{question_sets, questions, topics};
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;

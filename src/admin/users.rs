@@ -6,7 +6,7 @@ use super::manage::{Outcome, when};
 use crate::accounts::service::Role;
 use crate::db::DbConnection;
 use crate::db::schema::{sessions, users};
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;

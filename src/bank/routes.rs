@@ -2,7 +2,7 @@
 
 use super::cache::CachedQuestion;
 use super::queries::{self, SetSummary};
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;

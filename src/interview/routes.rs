@@ -6,7 +6,7 @@ use super::setup::{self, PRESETS, SetupErrors, SetupForm};
 use crate::accounts::service::load_settings;
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
 use crate::sm2::Grade;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::{PageContext, SignedIn};
 use crate::web::error::AppError;
 use crate::web::form::Fields;

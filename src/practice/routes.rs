@@ -11,7 +11,7 @@ use crate::accounts::service::SessionUser;
 use crate::accounts::settings::Settings;
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
 use crate::sm2::Grade;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::{PageContext, SignedIn};
 use crate::web::error::AppError;
 use crate::web::form::Fields;

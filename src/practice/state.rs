@@ -14,7 +14,7 @@ use super::service::{self, LastGrade, RecordedGrade};
 use crate::accounts::settings::Settings;
 use crate::bank::cache::BankSnapshot;
 use crate::sm2::DayClock;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::error::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;

@@ -3,9 +3,9 @@
 //! CSRF protection is the double-submit pattern: a random `rehearse_csrf` cookie (HttpOnly,
 //! SameSite=Strict) whose value every form repeats in a hidden field, plus an Origin check.
 
-use super::AppState;
 use super::error::AppError;
 use crate::accounts::service::{self, SessionUser};
+use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
