@@ -54,6 +54,12 @@ pub struct BankSnapshot {
     pub search: super::search::SearchIndex,
 }
 
+/// A JSON list of strings as the import stores it; anything else is a broken row, reported as
+/// diesel's deserialization error rather than read as an empty list.
+fn stored_list(json: &str) -> QueryResult<Vec<String>> {
+    serde_json::from_str(json).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
 impl BankSnapshot {
     pub fn by_id(&self, id: &str) -> Option<&CachedQuestion> {
         self.by_id.get(id).and_then(|&i| self.questions.get(i))
@@ -135,9 +141,11 @@ impl BankSnapshot {
             .load(conn)?;
         let mut questions: Vec<(i32, i32, CachedQuestion)> = rows
             .into_iter()
-            .map(|(head, body, (position, tags))| {
+            .map(|(head, body, (position, tags))| -> QueryResult<_> {
                 let (id, key, set_slug, local_id, topic_id, difficulty, kind) = head;
                 let (secs, prompt_html, answer_html, prompt_md, answer_md, points, follow) = body;
+                // Foreign keys guarantee both rows; were one missing, the question would show
+                // with an empty title rather than take the whole bank down.
                 let (set_title, set_enabled) = sets.get(&set_slug).cloned().unwrap_or_default();
                 let (topic_title, parent) = topics.get(&topic_id).cloned().unwrap_or_default();
                 let summary = QuestionListItem {
@@ -163,20 +171,21 @@ impl BankSnapshot {
                     answer_html,
                     prompt_md,
                     answer_md,
-                    key_points: serde_json::from_str(&points).unwrap_or_default(),
-                    follow_up_keys: serde_json::from_str(&follow).unwrap_or_default(),
-                    tags: serde_json::from_str(&tags).unwrap_or_default(),
+                    key_points: stored_list(&points)?,
+                    follow_up_keys: stored_list(&follow)?,
+                    tags: stored_list(&tags)?,
                     summary,
                     set_slug,
                     topic_id,
                 };
+                // A topic outside the tree (none today) sorts last.
                 let topic_rank = topic_position
                     .get(&question.topic_id)
                     .copied()
                     .unwrap_or(i32::MAX);
-                (topic_rank, position, question)
+                Ok((topic_rank, position, question))
             })
-            .collect();
+            .collect::<QueryResult<_>>()?;
         questions.sort_by(|a, b| (a.0, &a.2.set_slug, a.1).cmp(&(b.0, &b.2.set_slug, b.1)));
         let questions: Vec<CachedQuestion> = questions.into_iter().map(|(_, _, q)| q).collect();
         let by_id = questions

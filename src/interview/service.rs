@@ -469,6 +469,9 @@ pub fn grade(
             submission_id: format!("interview{}", current.id.replace('-', "")),
             now,
             today,
+            // The current question always has a start (it is set when the interview reaches
+            // it); were it missing, the time counts as unknown (0), not as a guess. An hour
+            // bounds it, as for study.
             time_taken_ms: current
                 .started_at
                 .map(|s| (now - s).num_milliseconds().clamp(0, 3_600_000))
