@@ -193,13 +193,12 @@ async fn settings_page(
 #[post("/settings")]
 async fn save_settings(
     state: web::Data<AppState>,
-    form: SignedInForm,
-) -> Result<HttpResponse, AppError> {
-    let SignedInForm {
+    SignedInForm {
         context,
         user,
         fields,
-    } = form;
+    }: SignedInForm,
+) -> Result<HttpResponse, AppError> {
     let pairs = fields.0;
     let all_sets = state.read(|conn| Ok(queries::set_titles(conn)?)).await?;
     let slugs: Vec<String> = all_sets.iter().map(|(s, _)| s.clone()).collect();
@@ -242,9 +241,8 @@ async fn save_settings(
 #[post("/settings/sessions/end-others")]
 async fn end_other_sessions(
     state: web::Data<AppState>,
-    form: SignedInForm,
+    SignedInForm { user, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let SignedInForm { user, .. } = form;
     let (user_id, keep) = (user.user_id.clone(), user.session_id.clone());
     state
         .write(move |conn| Ok(sessions::end_others(conn, &user_id, &keep)?))
@@ -256,13 +254,12 @@ async fn end_other_sessions(
 async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: SignedInForm,
-) -> Result<HttpResponse, AppError> {
-    let SignedInForm {
+    SignedInForm {
         context,
         user,
         fields,
-    } = form;
+    }: SignedInForm,
+) -> Result<HttpResponse, AppError> {
     let outcome = try_change_password(
         &state,
         &user,

@@ -244,9 +244,8 @@ async fn flags_page(
 async fn resolve_flag(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: SignedInForm,
+    SignedInForm { user, fields, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let SignedInForm { user, fields, .. } = form;
     let flag_id = path.into_inner();
     let admin_id = user.user_id.clone();
     let now = state.clock.now().naive_utc();

@@ -513,9 +513,8 @@ struct StalePage {
 async fn apply(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: SignedInForm,
+    SignedInForm { context, user, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let SignedInForm { context, user, .. } = form;
     let name = user.username;
     let id = path.into_inner();
     let now = state.clock.now().naive_utc();

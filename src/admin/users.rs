@@ -240,10 +240,9 @@ async fn users_page(
 async fn change_user(
     state: web::Data<AppState>,
     user_id: String,
-    form: SignedInForm,
+    SignedInForm { user, .. }: SignedInForm,
     action: UserAction,
 ) -> Result<HttpResponse, AppError> {
-    let SignedInForm { user, .. } = form;
     let now = state.clock.now().naive_utc();
     let myself = user.user_id == user_id;
     let change = state

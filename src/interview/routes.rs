@@ -127,13 +127,12 @@ async fn new_interview(
 #[post("/interviews")]
 async fn create_interview(
     state: web::Data<AppState>,
-    form: SignedInForm,
-) -> Result<HttpResponse, AppError> {
-    let SignedInForm {
+    SignedInForm {
         context,
         user,
         fields,
-    } = form;
+    }: SignedInForm,
+) -> Result<HttpResponse, AppError> {
     let preset = fields.non_empty("preset");
     let raw = SetupForm {
         topics: fields
@@ -350,9 +349,8 @@ fn after_step(id: &str, outcome: StepOutcome) -> HttpResponse {
 async fn reveal(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: SignedInForm,
+    SignedInForm { user, fields, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let SignedInForm { user, fields, .. } = form;
     let item = step_fields(&fields)?;
     let id = path.into_inner();
     let notes: String = fields.get("notes").chars().take(20_000).collect();
@@ -373,9 +371,8 @@ async fn reveal(
 async fn grade(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: SignedInForm,
+    SignedInForm { user, fields, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let SignedInForm { user, fields, .. } = form;
     let item = step_fields(&fields)?;
     let grade = Grade::parse_field(fields.get("grade"))?;
     let hit: Vec<usize> = fields
@@ -414,9 +411,8 @@ async fn grade(
 async fn skip(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: SignedInForm,
+    SignedInForm { user, fields, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let SignedInForm { user, fields, .. } = form;
     let item = step_fields(&fields)?;
     let id = path.into_inner();
     let user_id = user.user_id.clone();
@@ -432,9 +428,8 @@ async fn skip(
 async fn abandon(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: SignedInForm,
+    SignedInForm { user, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let SignedInForm { user, .. } = form;
     let id = path.into_inner();
     let user_id = user.user_id.clone();
     let now = state.clock.now().naive_utc();

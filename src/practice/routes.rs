@@ -426,13 +426,12 @@ fn card_form(fields: &Fields) -> Result<CardForm, AppError> {
 async fn reveal(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: SignedInForm,
-) -> Result<HttpResponse, AppError> {
-    let SignedInForm {
+    SignedInForm {
         context,
         user,
         fields,
-    } = form;
+    }: SignedInForm,
+) -> Result<HttpResponse, AppError> {
     let card = card_form(&fields)?;
     let (set, id) = path.into_inner();
     let view = CardView {
@@ -485,13 +484,12 @@ fn notice_page(
 async fn grade_answer(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: SignedInForm,
-) -> Result<HttpResponse, AppError> {
-    let SignedInForm {
+    SignedInForm {
         context,
         user,
         fields,
-    } = form;
+    }: SignedInForm,
+) -> Result<HttpResponse, AppError> {
     let card = card_form(&fields)?;
     let grade = Grade::parse_field(fields.get("grade"))?;
     let expected_version = fields.get("version").trim().parse::<i32>().map_err(|_| {
@@ -557,12 +555,14 @@ async fn grade_answer(
 }
 
 #[post("/study/undo")]
-async fn undo(state: web::Data<AppState>, form: SignedInForm) -> Result<HttpResponse, AppError> {
-    let SignedInForm {
+async fn undo(
+    state: web::Data<AppState>,
+    SignedInForm {
         context,
         user,
         fields,
-    } = form;
+    }: SignedInForm,
+) -> Result<HttpResponse, AppError> {
     let study = study_state::load(&state, &user).await?;
     let user_id = user.user_id.clone();
     let today = study.lock().today;
@@ -595,10 +595,9 @@ async fn undo(state: web::Data<AppState>, form: SignedInForm) -> Result<HttpResp
 async fn change_card(
     state: web::Data<AppState>,
     key: String,
-    form: SignedInForm,
+    SignedInForm { user, fields, .. }: SignedInForm,
     action: CardAction,
 ) -> Result<HttpResponse, AppError> {
-    let SignedInForm { user, fields, .. } = form;
     let study = study_state::load(&state, &user).await?;
     let question_id = study
         .bank
@@ -655,13 +654,12 @@ async fn card_action(
 async fn flag_question(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: SignedInForm,
-) -> Result<HttpResponse, AppError> {
-    let SignedInForm {
+    SignedInForm {
         context,
         user,
         fields,
-    } = form;
+    }: SignedInForm,
+) -> Result<HttpResponse, AppError> {
     let card = card_form(&fields)?;
     let (set, id) = path.into_inner();
     let key = format!("{set}/{id}");
