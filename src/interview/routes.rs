@@ -587,50 +587,51 @@ struct PastView {
 struct HistoryPage {
     nav: Nav,
     past: Vec<PastView>,
-    chart: Option<String>,
+    chart: Option<TrendChart>,
 }
 
-/// A small inline SVG line chart of scores (0–100) over time, oldest first.
-fn trend_chart(scores: &[u32]) -> Option<String> {
+/// A small inline SVG line chart of scores (0–100) over time, oldest first; drawn by
+/// `interview/trend_chart.html`, so every value in it is escaped like any other.
+struct TrendChart {
+    width: i64,
+    height: i64,
+    pad: i64,
+    /// "40%, 80%": what a screen reader says for the chart.
+    label: String,
+    /// The polyline's `points`.
+    line: String,
+    /// Each score's dot: x, y and the score.
+    dots: Vec<(i64, i64, u32)>,
+}
+
+fn trend_chart(scores: &[u32]) -> Option<TrendChart> {
     if scores.len() < 2 {
         return None;
     }
     let (width, height, pad) = (600_i64, 160_i64, 20_i64);
     let steps = i64::try_from(scores.len() - 1).unwrap_or(1).max(1);
-    let points: Vec<(i64, i64)> = scores
+    let dots: Vec<(i64, i64, u32)> = scores
         .iter()
         .enumerate()
         .map(|(i, score)| {
             let x = pad + (width - 2 * pad) * i64::try_from(i).unwrap_or(0) / steps;
             let y = pad + (height - 2 * pad) * (100 - i64::from(*score)) / 100;
-            (x, y)
+            (x, y, *score)
         })
         .collect();
-    let line: Vec<String> = points.iter().map(|(x, y)| format!("{x},{y}")).collect();
-    let dots: String = points
-        .iter()
-        .zip(scores)
-        .map(|((x, y), s)| {
-            format!("<circle cx=\"{x}\" cy=\"{y}\" r=\"4\"><title>{s}%</title></circle>")
-        })
-        .collect();
-    Some(format!(
-        "<svg class=\"trend\" viewBox=\"0 0 {width} {height}\" role=\"img\" \
-         aria-label=\"Scores of your finished interviews, oldest first: {}\">\
-         <line x1=\"{pad}\" y1=\"{pad}\" x2=\"{}\" y2=\"{pad}\" class=\"grid\"/>\
-         <line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"grid\"/>\
-         <polyline points=\"{}\" class=\"score-line\"/>{dots}</svg>",
-        scores
+    let line: Vec<String> = dots.iter().map(|(x, y, _)| format!("{x},{y}")).collect();
+    Some(TrendChart {
+        width,
+        height,
+        pad,
+        label: scores
             .iter()
             .map(|s| format!("{s}%"))
             .collect::<Vec<_>>()
             .join(", "),
-        width - pad,
-        height - pad,
-        width - pad,
-        height - pad,
-        line.join(" ")
-    ))
+        line: line.join(" "),
+        dots,
+    })
 }
 
 #[get("/interviews")]
@@ -697,8 +698,15 @@ mod tests {
 
     #[test]
     fn the_trend_chart_needs_two_scores_and_names_them() {
+        /// The chart's template alone, as the history page includes it.
+        #[derive(askama::Template)]
+        #[template(path = "interview/trend_chart.html")]
+        struct Alone<'a> {
+            chart: &'a super::TrendChart,
+        }
         assert!(trend_chart(&[50]).is_none());
-        let svg = trend_chart(&[40, 80]).unwrap();
+        let chart = trend_chart(&[40, 80]).unwrap();
+        let svg = askama::Template::render(&Alone { chart: &chart }).unwrap();
         assert!(svg.contains("40%, 80%"));
         assert!(svg.contains("<polyline points=\"20,92 580,44\""), "{svg}");
     }
