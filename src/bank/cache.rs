@@ -3,6 +3,7 @@
 //! know when to reload; that works the same for one SQLite process and many PostgreSQL ones.
 
 use super::queries::QuestionListItem;
+use super::render::SanitizedHtml;
 use crate::db::DbConnection;
 use crate::db::schema::{app_locks, question_sets, questions, topics};
 use diesel::prelude::*;
@@ -29,9 +30,9 @@ pub struct CachedQuestion {
     pub difficulty: String,
     pub kind: String,
     pub time_limit_secs: i32,
-    /// Sanitized when imported.
-    pub prompt_html: String,
-    pub answer_html: String,
+    /// Sanitized when imported (`bank::render`): the only HTML templates print unescaped.
+    pub prompt_html: SanitizedHtml,
+    pub answer_html: SanitizedHtml,
     pub prompt_md: String,
     pub answer_md: String,
     pub key_points: Vec<String>,
@@ -167,8 +168,8 @@ impl BankSnapshot {
                     difficulty,
                     kind,
                     time_limit_secs: secs,
-                    prompt_html,
-                    answer_html,
+                    prompt_html: SanitizedHtml::from_trusted_storage(prompt_html),
+                    answer_html: SanitizedHtml::from_trusted_storage(answer_html),
                     prompt_md,
                     answer_md,
                     key_points: stored_list(&points)?,
