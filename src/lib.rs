@@ -10,5 +10,6 @@ pub mod db;
 pub mod interview;
 pub mod practice;
 pub mod sm2;
+pub mod state;
 pub mod telemetry;
 pub mod web;

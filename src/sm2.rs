@@ -42,8 +42,32 @@ impl Default for Sm2State {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Grade(u8);
 
+/// A grade field that is not a number from 0 to 5 (its message is for the person).
+#[derive(Debug, thiserror::Error)]
+#[error("Grade the answer with a number from 0 to 5.")]
+pub struct GradeFieldError;
+
 impl Grade {
     pub const MAX: u8 = 5;
+
+    /// Every grade with its word and what it means, as the grade buttons show them.
+    pub const CHOICES: [(u8, &str, &str); 6] = [
+        (0, "no idea", "blank: nothing came to mind"),
+        (1, "wrong", "answered, but wrong"),
+        (2, "almost", "wrong, but the answer felt familiar"),
+        (3, "hard", "right, with serious effort"),
+        (4, "good", "right, after some thought"),
+        (5, "perfect", "right, straight away"),
+    ];
+
+    /// A grade as a form sends it (surrounding spaces allowed).
+    pub fn parse_field(text: &str) -> Result<Grade, GradeFieldError> {
+        text.trim()
+            .parse::<u8>()
+            .ok()
+            .and_then(Grade::new)
+            .ok_or(GradeFieldError)
+    }
 
     /// `Some` for 0..=5, `None` otherwise.
     pub const fn new(value: u8) -> Option<Grade> {

@@ -3,14 +3,16 @@
 use super::rate_limit;
 use super::service::{self, AccountError, Role};
 use super::{password, username::Username};
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::{
     self, PageContext, SESSION_COOKIE, csrf_cookie, removal_cookie, safe_next, session_cookie,
     verify_csrf,
 };
 use crate::web::client::client_info;
 use crate::web::error::AppError;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -56,12 +58,6 @@ struct SignInPage {
     next: String,
     username: String,
     errors: FieldErrors,
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, to.to_owned()))
-        .finish()
 }
 
 /// The browser's `User-Agent` header, or "" without one.
@@ -150,8 +146,7 @@ async fn sign_up(
     let hash = state
         .password_work
         .run(move || password::hash(&secret))
-        .await?
-        .map_err(|e| AppError::Unexpected(format!("could not hash the password: {e}")))?;
+        .await??;
     let name = username.as_str().to_owned();
     let user_agent = user_agent(&req);
     let created = state
@@ -159,7 +154,7 @@ async fn sign_up(
             move |conn| match service::create_user(conn, &name, &hash, Role::Candidate, now) {
                 Ok(id) => Ok(Some(service::start_session(conn, &id, &user_agent, now)?)),
                 Err(AccountError::UsernameTaken) => Ok(None),
-                Err(AccountError::Db(e)) => Err(e.into()),
+                Err(other) => Err(other.into()),
             },
         )
         .await?;
@@ -279,25 +274,16 @@ async fn sign_in(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 #[post("/signout")]
 async fn sign_out(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
-    form: web::Form<CsrfForm>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, &form.csrf)?;
-    let session_id = signed_in.user.session_id.clone();
+    let session_id = form.user.session_id;
     state
         .write(move |conn| Ok(service::end_session(conn, &session_id)?))
         .await?;
-    let mut response = redirect("/");
+    let mut response = see_other("/");
     response.add_cookie(&removal_cookie(SESSION_COOKIE)).ok();
     response
         .add_cookie(&csrf_cookie(auth::new_csrf_token(), state.secure_cookies))

@@ -41,6 +41,16 @@ pub struct Settings {
     pub inactive_sets: BTreeSet<String>,
 }
 
+impl Settings {
+    /// Where this user's study days begin and end (their timezone and rollover hour).
+    pub fn day_clock(&self) -> crate::sm2::DayClock {
+        crate::sm2::DayClock {
+            timezone: self.timezone,
+            rollover_hour: self.rollover_hour,
+        }
+    }
+}
+
 pub const MAX_NEW_PER_DAY: u32 = 500;
 pub const MAX_REVIEWS_PER_DAY: u32 = 9999;
 

@@ -7,14 +7,14 @@ use super::service::{self, SessionUser};
 use super::sessions::{self, SessionSummary};
 use super::settings::{self, NewOrder, Settings, SettingsErrors};
 use crate::bank::queries;
-use crate::web::AppState;
-use crate::web::auth::{PageContext, SignedIn, verify_csrf};
+use crate::state::AppState;
+use crate::web::auth::{PageContext, SignedIn};
 use crate::web::client::client_info;
 use crate::web::error::AppError;
-use crate::web::form::Fields;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
@@ -125,7 +125,7 @@ struct SavedQuery {
 
 #[get("/settings")]
 async fn settings_form(
-    signed_in: SignedIn,
+    SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
     query: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -137,9 +137,9 @@ async fn settings_form(
         None
     };
     settings_page(
-        &signed_in.context,
+        &context,
         &state,
-        &signed_in.user,
+        &user,
         query.saved == Some(1),
         ChangeErrors::default(),
         notice,
@@ -192,35 +192,28 @@ async fn settings_page(
 
 #[post("/settings")]
 async fn save_settings(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm {
+        context,
+        user,
+        fields,
+    }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let signed_in = ctx.require_user(&req)?;
-    let pairs = form.into_inner();
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    verify_csrf(&req, csrf)?;
+    let pairs = fields.0;
     let all_sets = state.read(|conn| Ok(queries::set_titles(conn)?)).await?;
     let slugs: Vec<String> = all_sets.iter().map(|(s, _)| s.clone()).collect();
     let now = state.clock.now().naive_utc();
     match settings::parse_form(&pairs, &slugs, now) {
         Ok(parsed) => {
-            let user_id = signed_in.user.user_id.clone();
+            let user_id = user.user_id.clone();
             state
                 .write(move |conn| Ok(service::save_settings(conn, &user_id, &parsed)?))
                 .await?;
-            Ok(HttpResponse::SeeOther()
-                .insert_header((LOCATION, "/settings?saved=1"))
-                .finish())
+            Ok(see_other("/settings?saved=1"))
         }
         Err(errors) => {
-            let ctx = &signed_in.context;
-            let sessions = load_sessions(&state, &signed_in.user).await?;
+            let ctx = &context;
+            let sessions = load_sessions(&state, &user).await?;
             let page = SettingsPage {
                 nav: ctx.nav(),
                 csrf: ctx.csrf.clone(),
@@ -247,39 +240,29 @@ async fn save_settings(
 
 #[post("/settings/sessions/end-others")]
 async fn end_other_sessions(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm { user, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
-    let (user_id, keep) = (
-        signed_in.user.user_id.clone(),
-        signed_in.user.session_id.clone(),
-    );
+    let (user_id, keep) = (user.user_id.clone(), user.session_id.clone());
     state
         .write(move |conn| Ok(sessions::end_others(conn, &user_id, &keep)?))
         .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/settings?signed_out=1"))
-        .finish())
+    Ok(see_other("/settings?signed_out=1"))
 }
 
 #[post("/settings/password")]
 async fn change_password(
     req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm {
+        context,
+        user,
+        fields,
+    }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
     let outcome = try_change_password(
         &state,
-        &signed_in.user,
+        &user,
         &client_info(&req).address,
         fields.get("current_password"),
         fields.get("new_password"),
@@ -287,20 +270,9 @@ async fn change_password(
     )
     .await?;
     match outcome {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, "/settings?password=1"))
-            .finish()),
+        Ok(()) => Ok(see_other("/settings?password=1")),
         Err((status, errors)) => {
-            settings_page(
-                &signed_in.context,
-                &state,
-                &signed_in.user,
-                false,
-                errors,
-                None,
-                status,
-            )
-            .await
+            settings_page(&context, &state, &user, false, errors, None, status).await
         }
     }
 }
@@ -360,8 +332,7 @@ async fn try_change_password(
     let new_hash = state
         .password_work
         .run(move || password::hash(&new))
-        .await?
-        .map_err(|e| AppError::Unexpected(format!("could not hash the password: {e}")))?;
+        .await??;
     let (user_id, keep) = (user.user_id.clone(), user.session_id.clone());
     state
         .write(move |conn| {

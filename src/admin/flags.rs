@@ -1,16 +1,17 @@
 //! `/admin/flags`: what candidates reported about questions, open ones first, and resolving them.
 
-use super::manage::{Outcome, see_other, when};
+use super::manage::{Outcome, when};
 use crate::bank::queries::QuestionListItem;
 use crate::db::DbConnection;
 use crate::db::schema::{flags, questions, users};
-use crate::web::AppState;
-use crate::web::auth::{PageContext, verify_csrf};
+use crate::state::AppState;
+use crate::web::auth::PageContext;
 use crate::web::error::AppError;
-use crate::web::form::Fields;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -241,17 +242,12 @@ async fn flags_page(
 
 #[post("/flags/{id}/resolve")]
 async fn resolve_flag(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm { user, fields, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
     let flag_id = path.into_inner();
-    let admin_id = signed_in.user.user_id.clone();
+    let admin_id = user.user_id.clone();
     let now = state.clock.now().naive_utc();
     let outcome = state
         .write(move |conn| Ok(resolve(conn, &flag_id, &admin_id, now)?))

@@ -1,7 +1,7 @@
 //! Import history: every import, from the web or the command line, with its files' hashes.
 
 use crate::db::schema::import_runs;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;

@@ -3,20 +3,20 @@
 //! the changed fields —, retired, unchanged), and applied in one transaction that refuses a
 //! stale preview.
 
+use super::queries;
 use crate::bank::import::{self, Actor, Change, ImportError};
 use crate::bank::load::{self, LoadedFile, MAX_FILE_BYTES};
 use crate::bank::model::{Bank, Question};
 use crate::bank::validate::Problem;
 use crate::db::DbConnection;
-use crate::db::schema::{import_previews, questions};
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::{PageContext, verify_csrf};
 use crate::web::error::AppError;
-use crate::web::form::Fields;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use diesel::prelude::*;
@@ -222,9 +222,9 @@ async fn receive_upload(
 ) -> Result<HttpResponse, AppError> {
     let upload = read_upload(payload).await?;
     verify_csrf(&req, &upload.csrf)?;
-    let user = ctx.user.clone().ok_or_else(|| {
-        AppError::Unexpected("the admin guard let an anonymous visitor by".into())
-    })?;
+    let user = ctx.user.clone().ok_or(AppError::Misconfigured(
+        "the admin guard let an anonymous visitor by",
+    ))?;
     if upload.files.is_empty() && upload.refused.is_empty() {
         return upload_page(
             &ctx,
@@ -240,10 +240,10 @@ async fn receive_upload(
     let files = upload.files;
     let outcome = state
         .write(move |conn| {
-            let base_generation = import::generation(conn).map_err(import_error)?;
+            let base_generation = import::generation(conn)?;
             match import::validate_against_db(conn, &files) {
                 Err(ImportError::Invalid(problems)) => Ok(Err((problems, files.clone()))),
-                Err(other) => Err(import_error(other)),
+                Err(other) => Err(other.into()),
                 Ok(_) => {
                     let id = uuid::Uuid::new_v4().to_string();
                     let stored: Vec<StoredFile> = files
@@ -253,33 +253,23 @@ async fn receive_upload(
                             text: f.source.text.clone(),
                         })
                         .collect();
-                    diesel::insert_into(import_previews::table)
-                        .values((
-                            import_previews::id.eq(&id),
-                            import_previews::user_id.eq(&user.user_id),
-                            import_previews::created_at.eq(now),
-                            import_previews::base_generation.eq(base_generation),
-                            import_previews::files
-                                .eq(serde_json::to_string(&stored).unwrap_or_default()),
-                        ))
-                        .execute(conn)?;
+                    let files_json = serde_json::to_string(&stored)?;
+                    queries::insert_preview(
+                        conn,
+                        &id,
+                        &user.user_id,
+                        now,
+                        base_generation,
+                        &files_json,
+                    )?;
                     Ok(Ok(id))
                 }
             }
         })
         .await?;
     match outcome {
-        Ok(id) => Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, format!("/admin/import/{id}")))
-            .finish()),
+        Ok(id) => Ok(see_other(&format!("/admin/import/{id}"))),
         Err((problems, files)) => upload_page(&ctx, problem_views(&problems, &files), None),
-    }
-}
-
-fn import_error(error: ImportError) -> AppError {
-    match error {
-        ImportError::Db(e) => AppError::Db(e),
-        other => AppError::Unexpected(other.to_string()),
     }
 }
 
@@ -288,17 +278,10 @@ fn preview_files(
     conn: &mut DbConnection,
     id: &str,
 ) -> Result<(Vec<LoadedFile>, i64, Option<String>), AppError> {
-    let (files, base_generation, applied) = import_previews::table
-        .find(id)
-        .select((
-            import_previews::files,
-            import_previews::base_generation,
-            import_previews::applied_run_id,
-        ))
-        .get_result::<(String, i64, Option<String>)>(conn)
-        .optional()?
-        .ok_or(AppError::NotFound)?;
-    let stored: Vec<StoredFile> = serde_json::from_str(&files).unwrap_or_default();
+    let (files, base_generation, applied) =
+        queries::stored_preview(conn, id)?.ok_or(AppError::NotFound)?;
+    // A preview this server wrote that no longer reads is an error, not an empty import.
+    let stored: Vec<StoredFile> = serde_json::from_str(&files)?;
     let loaded = stored
         .into_iter()
         .filter_map(|f| load::from_bytes(&f.path, f.text.into_bytes()).ok())
@@ -371,61 +354,6 @@ fn text_diff(old: &str, new: &str) -> Vec<(char, String)> {
     lines
 }
 
-/// What an updated question's stored fields were, as text per field.
-fn stored_fields(
-    conn: &mut DbConnection,
-    keys: &[&str],
-) -> QueryResult<HashMap<String, Vec<(&'static str, String)>>> {
-    type Row = (
-        String,
-        (String, String, String, String, String),
-        (String, String, String, i32),
-    );
-    let rows: Vec<Row> = questions::table
-        .filter(questions::question_key.eq_any(keys))
-        .select((
-            questions::question_key,
-            (
-                questions::topic_id,
-                questions::difficulty,
-                questions::kind,
-                questions::tags,
-                questions::prompt_md,
-            ),
-            (
-                questions::answer_md,
-                questions::key_points,
-                questions::follow_ups,
-                questions::time_limit_secs,
-            ),
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(key, a, b)| {
-            let list = |json: &str| -> String {
-                serde_json::from_str::<Vec<String>>(json)
-                    .unwrap_or_default()
-                    .join("\n")
-            };
-            (
-                key,
-                vec![
-                    ("topic", a.0),
-                    ("difficulty", a.1),
-                    ("kind", a.2),
-                    ("tags", list(&a.3)),
-                    ("time limit (seconds)", b.3.to_string()),
-                    ("prompt", a.4),
-                    ("answer", b.0),
-                    ("key points", list(&b.1)),
-                    ("follow-ups", list(&b.2)),
-                ],
-            )
-        })
-        .collect())
-}
-
 fn new_fields(question: &Question, set: &str) -> Vec<(&'static str, String)> {
     vec![
         ("topic", question.topic.as_str().to_owned()),
@@ -465,7 +393,7 @@ fn set_changes(
         .filter(|c| c.change == Change::Updated)
         .map(|c| c.key.as_str())
         .collect();
-    let before = stored_fields(conn, &updated_keys)?;
+    let before = queries::stored_fields(conn, &updated_keys)?;
     let mut by_key: HashMap<String, Vec<(&'static str, String)>> = HashMap::new();
     for set in &bank.sets {
         for question in &set.questions {
@@ -532,7 +460,7 @@ async fn preview(
     let (files, summary, sets, stale, applied, problems) = state
         .read(move |conn| {
             let (files, base_generation, applied) = preview_files(conn, &lookup)?;
-            let stale = import::generation(conn).map_err(import_error)? != base_generation;
+            let stale = import::generation(conn)? != base_generation;
             let names: Vec<String> = files.iter().map(|f| f.source.path.clone()).collect();
             match import::validate_against_db(conn, &files) {
                 Ok((bank, stored)) => {
@@ -551,14 +479,12 @@ async fn preview(
                     let views = problem_views(&problems, &files);
                     Ok((names, String::new(), Vec::new(), true, applied, views))
                 }
-                Err(other) => Err(import_error(other)),
+                Err(other) => Err(other.into()),
             }
         })
         .await?;
     if let Some(run) = applied {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, format!("/admin/imports/{run}")))
-            .finish());
+        return Ok(see_other(&format!("/admin/imports/{run}")));
     }
     let nothing_to_do = sets
         .iter()
@@ -585,15 +511,11 @@ struct StalePage {
 
 #[post("/import/{id}/apply")]
 async fn apply(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm { context, user, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    verify_csrf(&req, fields.get("csrf"))?;
-    let name = ctx.username().unwrap_or("admin").to_owned();
+    let name = user.username;
     let id = path.into_inner();
     let now = state.clock.now().naive_utc();
     let outcome = state
@@ -616,23 +538,19 @@ async fn apply(
             ) {
                 Ok(report) => {
                     let run = report.run_id.unwrap_or_default();
-                    diesel::update(import_previews::table.find(&id))
-                        .set(import_previews::applied_run_id.eq(Some(&run)))
-                        .execute(conn)?;
+                    queries::mark_preview_applied(conn, &id, &run)?;
                     Ok(Ok(run))
                 }
                 Err(ImportError::Stale) | Err(ImportError::Invalid(_)) => Ok(Err(())),
-                Err(other) => Err(import_error(other)),
+                Err(other) => Err(other.into()),
             }
         })
         .await?;
     match outcome {
-        Ok(run) => Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, format!("/admin/imports/{run}")))
-            .finish()),
+        Ok(run) => Ok(see_other(&format!("/admin/imports/{run}"))),
         Err(()) => {
-            let page = StalePage { nav: ctx.nav() };
-            Ok(ctx.html(StatusCode::CONFLICT, page.render()?))
+            let page = StalePage { nav: context.nav() };
+            Ok(context.html(StatusCode::CONFLICT, page.render()?))
         }
     }
 }

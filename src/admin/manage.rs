@@ -1,10 +1,8 @@
 //! What the admin pages that change the bank and the accounts share: the bank's generation
-//! counter, redirects after an action, and reading the `?done=` / `?refused=` notices.
+//! counter and reading the `?done=` / `?refused=` notices.
 
 use crate::db::DbConnection;
 use crate::db::schema::app_locks;
-use actix_web::HttpResponse;
-use actix_web::http::header::LOCATION;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -12,17 +10,10 @@ use diesel::prelude::*;
 /// Call it first inside the write transaction that changes questions or sets: on PostgreSQL it
 /// also locks the row imports lock, so a change and an import never interleave.
 pub fn bump_bank_generation(conn: &mut DbConnection) -> QueryResult<()> {
-    diesel::update(app_locks::table.filter(app_locks::name.eq("import")))
+    diesel::update(app_locks::table.filter(app_locks::name.eq(crate::bank::cache::BANK_VERSION)))
         .set(app_locks::generation.eq(app_locks::generation + 1))
         .execute(conn)?;
     Ok(())
-}
-
-/// POST-redirect-GET: where to go after an action.
-pub fn see_other(target: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, target.to_owned()))
-        .finish()
 }
 
 /// `2026-03-02 12:00 UTC`, as the admin tables show times.

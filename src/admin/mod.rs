@@ -9,6 +9,7 @@ pub mod history;
 pub mod import;
 pub mod manage;
 pub mod overview;
+pub mod queries;
 pub mod sets;
 pub mod users;
 

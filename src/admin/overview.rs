@@ -1,6 +1,6 @@
 //! `/admin`: where the admin pages start.
 
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
@@ -21,13 +21,8 @@ struct OverviewPage {
 async fn overview(ctx: PageContext, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let (questions, sets, open_flags) = state
         .read(|conn| {
-            use crate::db::schema::flags;
-            use diesel::prelude::*;
             let summaries = crate::bank::queries::set_summaries(conn)?;
-            let open_flags = flags::table
-                .filter(flags::resolved_at.is_null())
-                .count()
-                .get_result::<i64>(conn)?;
+            let open_flags = super::queries::open_flag_count(conn)?;
             Ok((
                 summaries.iter().map(|s| s.questions).sum::<i64>(),
                 summaries.len(),

@@ -2,19 +2,20 @@
 //! questions retired or restored one by one. Every change bumps the bank's generation in the
 //! same transaction, so every instance reloads its in-memory copy.
 
-use super::manage::{Outcome, bump_bank_generation, see_other, when};
-use crate::bank::export::{self, ExportError};
+use super::manage::{Outcome, bump_bank_generation, when};
+use crate::bank::export;
 use crate::bank::queries::QuestionListItem;
 use crate::db::DbConnection;
 use crate::db::schema::{question_sets, questions, topics};
-use crate::web::AppState;
-use crate::web::auth::{PageContext, verify_csrf};
+use crate::state::AppState;
+use crate::web::auth::PageContext;
 use crate::web::error::AppError;
-use crate::web::form::Fields;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
@@ -147,22 +148,26 @@ pub fn set_detail(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Set
 
 /// Whether a change found what it was asked to change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Change {
+pub enum ChangeOutcome {
     Done,
     NotFound,
 }
 
 /// Switches a set on or off for everyone's study (interviews skip disabled sets too).
-pub fn set_enabled(conn: &mut DbConnection, slug: &str, enabled: bool) -> QueryResult<Change> {
+pub fn set_enabled(
+    conn: &mut DbConnection,
+    slug: &str,
+    enabled: bool,
+) -> QueryResult<ChangeOutcome> {
     crate::db::write_transaction(conn, |conn| {
         bump_bank_generation(conn)?;
         let changed = diesel::update(question_sets::table.find(slug))
             .set(question_sets::enabled.eq(enabled))
             .execute(conn)?;
         Ok(if changed == 0 {
-            Change::NotFound
+            ChangeOutcome::NotFound
         } else {
-            Change::Done
+            ChangeOutcome::Done
         })
     })
 }
@@ -173,7 +178,7 @@ pub fn set_question_retired(
     conn: &mut DbConnection,
     key: &str,
     retired_at: Option<NaiveDateTime>,
-) -> QueryResult<Change> {
+) -> QueryResult<ChangeOutcome> {
     crate::db::write_transaction(conn, |conn| {
         bump_bank_generation(conn)?;
         let target = questions::table.filter(questions::question_key.eq(key));
@@ -193,10 +198,10 @@ pub fn set_question_retired(
                 .get_result::<i64>(conn)?
                 > 0;
             if !exists {
-                return Ok(Change::NotFound);
+                return Ok(ChangeOutcome::NotFound);
             }
         }
-        Ok(Change::Done)
+        Ok(ChangeOutcome::Done)
     })
 }
 
@@ -299,17 +304,13 @@ async fn set_page(
     Ok(ctx.html(StatusCode::OK, page.render()?))
 }
 
+/// `_form` is the checked form (its extractor did the work).
 async fn change_set(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     slug: String,
-    form: web::Form<Vec<(String, String)>>,
+    _form: SignedInForm,
     enabled: bool,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
     let change = state
         .write(move |conn| Ok(set_enabled(conn, &slug, enabled)?))
         .await?;
@@ -319,44 +320,36 @@ async fn change_set(
         SetNotice::Disabled
     };
     match change {
-        Change::Done => Ok(see_other(&format!("/admin/sets?done={}", notice.code()))),
-        Change::NotFound => Err(AppError::NotFound),
+        ChangeOutcome::Done => Ok(see_other(&format!("/admin/sets?done={}", notice.code()))),
+        ChangeOutcome::NotFound => Err(AppError::NotFound),
     }
 }
 
 #[post("/sets/{slug}/enable")]
 async fn enable_set(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    change_set(req, ctx, state, path.into_inner(), form, true).await
+    change_set(state, path.into_inner(), form, true).await
 }
 
 #[post("/sets/{slug}/disable")]
 async fn disable_set(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    change_set(req, ctx, state, path.into_inner(), form, false).await
+    change_set(state, path.into_inner(), form, false).await
 }
 
+/// `_form` is the checked form (its extractor did the work).
 async fn change_question(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     (set, id): (String, String),
-    form: web::Form<Vec<(String, String)>>,
+    _form: SignedInForm,
     retire: bool,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
     let now = state.clock.now().naive_utc();
     let key = format!("{set}/{id}");
     let change = state
@@ -368,34 +361,30 @@ async fn change_question(
         SetNotice::Restored
     };
     match change {
-        Change::Done => Ok(see_other(&format!(
+        ChangeOutcome::Done => Ok(see_other(&format!(
             "/admin/sets/{set}?done={}#q-{id}",
             notice.code()
         ))),
-        Change::NotFound => Err(AppError::NotFound),
+        ChangeOutcome::NotFound => Err(AppError::NotFound),
     }
 }
 
 #[post("/questions/{set}/{id}/retire")]
 async fn retire_question(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    change_question(req, ctx, state, path.into_inner(), form, true).await
+    change_question(state, path.into_inner(), form, true).await
 }
 
 #[post("/questions/{set}/{id}/restore")]
 async fn restore_question(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    change_question(req, ctx, state, path.into_inner(), form, false).await
+    change_question(state, path.into_inner(), form, false).await
 }
 
 /// A YAML file to download.
@@ -409,14 +398,6 @@ fn yaml_download(file_name: String, text: String) -> HttpResponse {
         .body(text)
 }
 
-fn export_error(error: ExportError) -> AppError {
-    match error {
-        ExportError::UnknownSet(_) => AppError::NotFound,
-        ExportError::Query(e) => e.into(),
-        other => AppError::Unexpected(other.to_string()),
-    }
-}
-
 /// One set as the import reads it (active questions only): importing it changes nothing.
 #[get("/sets/{slug}/export")]
 async fn export_set(
@@ -426,7 +407,7 @@ async fn export_set(
     let slug = path.into_inner();
     let file_name = format!("{slug}.yaml");
     let text = state
-        .read(move |conn| export::set_yaml(conn, &slug).map_err(export_error))
+        .read(move |conn| Ok(export::set_yaml(conn, &slug)?))
         .await?;
     Ok(yaml_download(file_name, text))
 }
@@ -434,9 +415,7 @@ async fn export_set(
 /// The topic tree, which an import into an empty database needs beside the set files.
 #[get("/topics/export")]
 async fn export_topics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let text = state
-        .read(|conn| export::topics_yaml(conn).map_err(export_error))
-        .await?;
+    let text = state.read(|conn| Ok(export::topics_yaml(conn)?)).await?;
     Ok(yaml_download("topics.yaml".into(), text))
 }
 

@@ -2,17 +2,18 @@
 //! account's sessions at once. The last enabled admin can neither lose the role nor be
 //! disabled, checked inside the write transaction.
 
-use super::manage::{Outcome, see_other, when};
+use super::manage::{Outcome, when};
 use crate::accounts::service::Role;
 use crate::db::DbConnection;
 use crate::db::schema::{sessions, users};
-use crate::web::AppState;
-use crate::web::auth::{PageContext, verify_csrf};
+use crate::state::AppState;
+use crate::web::auth::PageContext;
 use crate::web::error::AppError;
-use crate::web::form::Fields;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -237,18 +238,13 @@ async fn users_page(
 }
 
 async fn change_user(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     user_id: String,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm { user, .. }: SignedInForm,
     action: UserAction,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
     let now = state.clock.now().naive_utc();
-    let myself = signed_in.user.user_id == user_id;
+    let myself = user.user_id == user_id;
     let change = state
         .write(move |conn| Ok(apply(conn, &user_id, action, now)?))
         .await?;
@@ -267,11 +263,9 @@ async fn change_user(
 /// `POST /admin/users/{id}/make-admin`, `revoke-admin`, `disable` or `enable`.
 #[post("/users/{id}/{action}")]
 async fn user_action(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
     let action = match action.as_str() {
@@ -281,7 +275,7 @@ async fn user_action(
         "enable" => UserAction::Enable,
         _ => return Err(AppError::NotFound),
     };
-    change_user(req, ctx, state, id, form, action).await
+    change_user(state, id, form, action).await
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

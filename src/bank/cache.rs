@@ -3,6 +3,7 @@
 //! know when to reload; that works the same for one SQLite process and many PostgreSQL ones.
 
 use super::queries::QuestionListItem;
+use super::render::SanitizedHtml;
 use crate::db::DbConnection;
 use crate::db::schema::{app_locks, question_sets, questions, topics};
 use diesel::prelude::*;
@@ -29,9 +30,9 @@ pub struct CachedQuestion {
     pub difficulty: String,
     pub kind: String,
     pub time_limit_secs: i32,
-    /// Sanitized when imported.
-    pub prompt_html: String,
-    pub answer_html: String,
+    /// Sanitized when imported (`bank::render`): the only HTML templates print unescaped.
+    pub prompt_html: SanitizedHtml,
+    pub answer_html: SanitizedHtml,
     pub prompt_md: String,
     pub answer_md: String,
     pub key_points: Vec<String>,
@@ -52,6 +53,12 @@ pub struct BankSnapshot {
     pub topics: HashMap<String, (String, Option<String>)>,
     /// Full-text search over prompts, answers, tags and titles (hits in `questions` order).
     pub search: super::search::SearchIndex,
+}
+
+/// A JSON list of strings as the import stores it; anything else is a broken row, reported as
+/// diesel's deserialization error rather than read as an empty list.
+fn stored_list(json: &str) -> QueryResult<Vec<String>> {
+    serde_json::from_str(json).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
 }
 
 impl BankSnapshot {
@@ -135,9 +142,11 @@ impl BankSnapshot {
             .load(conn)?;
         let mut questions: Vec<(i32, i32, CachedQuestion)> = rows
             .into_iter()
-            .map(|(head, body, (position, tags))| {
+            .map(|(head, body, (position, tags))| -> QueryResult<_> {
                 let (id, key, set_slug, local_id, topic_id, difficulty, kind) = head;
                 let (secs, prompt_html, answer_html, prompt_md, answer_md, points, follow) = body;
+                // Foreign keys guarantee both rows; were one missing, the question would show
+                // with an empty title rather than take the whole bank down.
                 let (set_title, set_enabled) = sets.get(&set_slug).cloned().unwrap_or_default();
                 let (topic_title, parent) = topics.get(&topic_id).cloned().unwrap_or_default();
                 let summary = QuestionListItem {
@@ -159,24 +168,25 @@ impl BankSnapshot {
                     difficulty,
                     kind,
                     time_limit_secs: secs,
-                    prompt_html,
-                    answer_html,
+                    prompt_html: SanitizedHtml::from_trusted_storage(prompt_html),
+                    answer_html: SanitizedHtml::from_trusted_storage(answer_html),
                     prompt_md,
                     answer_md,
-                    key_points: serde_json::from_str(&points).unwrap_or_default(),
-                    follow_up_keys: serde_json::from_str(&follow).unwrap_or_default(),
-                    tags: serde_json::from_str(&tags).unwrap_or_default(),
+                    key_points: stored_list(&points)?,
+                    follow_up_keys: stored_list(&follow)?,
+                    tags: stored_list(&tags)?,
                     summary,
                     set_slug,
                     topic_id,
                 };
+                // A topic outside the tree (none today) sorts last.
                 let topic_rank = topic_position
                     .get(&question.topic_id)
                     .copied()
                     .unwrap_or(i32::MAX);
-                (topic_rank, position, question)
+                Ok((topic_rank, position, question))
             })
-            .collect();
+            .collect::<QueryResult<_>>()?;
         questions.sort_by(|a, b| (a.0, &a.2.set_slug, a.1).cmp(&(b.0, &b.2.set_slug, b.1)));
         let questions: Vec<CachedQuestion> = questions.into_iter().map(|(_, _, q)| q).collect();
         let by_id = questions

@@ -2,7 +2,7 @@
 
 use super::cache::CachedQuestion;
 use super::queries::{self, SetSummary};
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
@@ -293,45 +293,48 @@ async fn question(
     let user_id = ctx.user.as_ref().map(|u| u.user_id.clone());
     let nav = ctx.nav();
     let csrf = ctx.csrf.clone();
-    let body = state
+    let lookup = key.clone();
+    let (bank, progress) = state
         .read(move |conn| {
             let bank = cache.snapshot(conn)?;
-            let question = bank.by_key(&key).ok_or(AppError::NotFound)?;
+            let question = bank.by_key(&lookup).ok_or(AppError::NotFound)?;
             let progress = match &user_id {
                 Some(user_id) => Some(your_progress(conn, user_id, &question.id)?),
                 None => None,
             };
-            let secs = question.time_limit_secs;
-            let time_limit = if secs % 60 == 0 {
-                format!("{} min", secs / 60)
-            } else {
-                format!("{} min {} s", secs / 60, secs % 60)
-            };
-            let page = QuestionPage {
-                nav: nav.clone(),
-                csrf: csrf.clone(),
-                follow_ups: question
-                    .follow_up_keys
-                    .iter()
-                    .filter_map(|k| bank.by_key(k))
-                    .map(|q| (q.key.clone(), q.summary.clone()))
-                    .collect(),
-                time_limit,
-                progress,
-                topic_query: format!(
-                    "?{}",
-                    serde_urlencoded::to_string([("topic", &question.area_id)]).unwrap_or_default()
-                ),
-                area_title: bank
-                    .topic_title(&question.area_id)
-                    .unwrap_or_default()
-                    .to_owned(),
-                question,
-            };
-            Ok(page.render()?)
+            Ok((bank, progress))
         })
         .await?;
-    Ok(ctx.html(StatusCode::OK, body))
+    // The connection is back in its pool before the page is drawn.
+    let question = bank.by_key(&key).ok_or(AppError::NotFound)?;
+    let secs = question.time_limit_secs;
+    let time_limit = if secs % 60 == 0 {
+        format!("{} min", secs / 60)
+    } else {
+        format!("{} min {} s", secs / 60, secs % 60)
+    };
+    let page = QuestionPage {
+        nav,
+        csrf,
+        follow_ups: question
+            .follow_up_keys
+            .iter()
+            .filter_map(|k| bank.by_key(k))
+            .map(|q| (q.key.clone(), q.summary.clone()))
+            .collect(),
+        time_limit,
+        progress,
+        topic_query: format!(
+            "?{}",
+            serde_urlencoded::to_string([("topic", &question.area_id)]).unwrap_or_default()
+        ),
+        area_title: bank
+            .topic_title(&question.area_id)
+            .unwrap_or_default()
+            .to_owned(),
+        question,
+    };
+    Ok(ctx.html(StatusCode::OK, page.render()?))
 }
 
 pub fn browse_routes(cfg: &mut web::ServiceConfig) {

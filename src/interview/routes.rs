@@ -6,23 +6,18 @@ use super::setup::{self, PRESETS, SetupErrors, SetupForm};
 use crate::accounts::service::load_settings;
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
 use crate::sm2::Grade;
-use crate::web::AppState;
-use crate::web::auth::{PageContext, SignedIn, verify_csrf};
+use crate::state::AppState;
+use crate::web::auth::{PageContext, SignedIn};
 use crate::web::error::AppError;
 use crate::web::form::Fields;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::NaiveDateTime;
 use std::sync::Arc;
-
-fn see_other(target: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, target.to_owned()))
-        .finish()
-}
 
 /// `m:ss`.
 fn clock_text(secs: i64) -> String {
@@ -115,11 +110,11 @@ async fn render_new(
 
 #[get("/interviews/new")]
 async fn new_interview(
-    signed_in: SignedIn,
+    SignedIn { context, .. }: SignedIn,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     render_new(
-        &signed_in.context,
+        &context,
         &state,
         default_form(),
         SetupErrors::default(),
@@ -131,14 +126,13 @@ async fn new_interview(
 
 #[post("/interviews")]
 async fn create_interview(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm {
+        context,
+        user,
+        fields,
+    }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
     let preset = fields.non_empty("preset");
     let raw = SetupForm {
         topics: fields
@@ -154,7 +148,7 @@ async fn create_interview(
         minutes: fields.get("minutes").to_owned(),
     };
     let cache = Arc::clone(&state.bank);
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     let now = state.clock.now().naive_utc();
     let seed: u64 = rand::random();
     let form_for_errors = raw.clone();
@@ -181,11 +175,11 @@ async fn create_interview(
             ) {
                 Ok(id) => Ok(Ok(id)),
                 Err(InterviewError::NoQuestions) => Ok(Err(None)),
-                Err(InterviewError::Db(e)) => Err(e.into()),
+                Err(other) => Err(other.into()),
             }
         })
         .await?;
-    let ctx = &signed_in.context;
+    let ctx = &context;
     match created {
         Ok(id) => Ok(see_other(&format!("/interviews/{id}"))),
         Err(Some(errors)) => {
@@ -246,17 +240,28 @@ async fn load_interview(
 ) -> Result<(Interview, Arc<BankSnapshot>), AppError> {
     let cache = Arc::clone(&state.bank);
     let now = state.clock.now().naive_utc();
-    state
-        .write(move |conn| {
+    let (reader_user, reader_id) = (user_id.clone(), id.clone());
+    let (interview, bank) = state
+        .read(move |conn| {
             let bank = cache.snapshot(conn)?;
-            let interview = service::load(conn, &user_id, &id)?.ok_or(AppError::NotFound)?;
-            if service::expire_if_over(conn, &interview, now)? {
-                let interview = service::load(conn, &user_id, &id)?.ok_or(AppError::NotFound)?;
-                return Ok((interview, bank));
-            }
+            let interview =
+                service::load(conn, &reader_user, &reader_id)?.ok_or(AppError::NotFound)?;
             Ok((interview, bank))
         })
-        .await
+        .await?;
+    if !interview.ran_out_of_time(now) {
+        return Ok((interview, bank));
+    }
+    // Out of time: end it on the writer (another request may have ended it meanwhile) and
+    // read it back as ended.
+    let interview = state
+        .write(move |conn| {
+            let interview = service::load(conn, &user_id, &id)?.ok_or(AppError::NotFound)?;
+            service::expire_if_over(conn, &interview, now)?;
+            service::load(conn, &user_id, &id)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    Ok((interview, bank))
 }
 
 fn time_text(at: NaiveDateTime) -> String {
@@ -265,13 +270,12 @@ fn time_text(at: NaiveDateTime) -> String {
 
 #[get("/interviews/{id}")]
 async fn show_interview(
-    signed_in: SignedIn,
+    SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (interview, bank) =
-        load_interview(&state, signed_in.user.user_id.clone(), id.clone()).await?;
+    let (interview, bank) = load_interview(&state, user.user_id.clone(), id.clone()).await?;
     let Some(current) = interview.current() else {
         return Ok(see_other(&format!("/interviews/{id}/report")));
     };
@@ -288,7 +292,7 @@ async fn show_interview(
         .started_at
         .map(|s| (now - s).num_seconds().max(0))
         .unwrap_or(0);
-    let ctx = &signed_in.context;
+    let ctx = &context;
     let number = interview
         .items
         .iter()
@@ -320,14 +324,13 @@ async fn show_interview(
         clock_label,
         deadline_text: deadline.map(time_text).unwrap_or_default(),
         elapsed_text: clock_text(elapsed),
-        grades: &crate::practice::routes::GRADE_CHOICES,
+        grades: &Grade::CHOICES,
     };
     Ok(ctx.html(StatusCode::OK, page.render()?))
 }
 
 /// The form of a step: the CSRF token and which question the page was showing.
-fn step_fields(req: &HttpRequest, fields: &Fields) -> Result<String, AppError> {
-    verify_csrf(req, fields.get("csrf"))?;
+fn step_fields(fields: &Fields) -> Result<String, AppError> {
     fields.non_empty("item").ok_or_else(|| {
         AppError::BadRequest(
             "This page is missing part of its form. Reload it and try again.".into(),
@@ -342,34 +345,23 @@ fn after_step(id: &str, outcome: StepOutcome) -> HttpResponse {
     }
 }
 
-/// Turns "no such interview for this user" into a 404.
-fn not_found_if_missing(error: diesel::result::Error) -> AppError {
-    match error {
-        diesel::result::Error::NotFound => AppError::NotFound,
-        other => other.into(),
-    }
-}
-
 #[post("/interviews/{id}/reveal")]
 async fn reveal(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm { user, fields, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    let item = step_fields(&req, &fields)?;
+    let item = step_fields(&fields)?;
     let id = path.into_inner();
     let notes: String = fields.get("notes").chars().take(20_000).collect();
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     let now = state.clock.now().naive_utc();
     let target = id.clone();
     let outcome = state
         .write(move |conn| {
-            service::reveal(conn, &user_id, &target, &item, &notes, now)
-                .map_err(not_found_if_missing)
+            Ok(service::reveal(
+                conn, &user_id, &target, &item, &notes, now,
+            )?)
         })
         .await?;
     Ok(after_step(&id, outcome))
@@ -377,16 +369,12 @@ async fn reveal(
 
 #[post("/interviews/{id}/grade")]
 async fn grade(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm { user, fields, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    let item = step_fields(&req, &fields)?;
-    let grade = crate::practice::routes::parse_grade(&fields)?;
+    let item = step_fields(&fields)?;
+    let grade = Grade::parse_field(fields.get("grade"))?;
     let hit: Vec<usize> = fields
         .0
         .iter()
@@ -395,15 +383,15 @@ async fn grade(
         .filter(|i| *i < 50)
         .collect();
     let id = path.into_inner();
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     let now = state.clock.now();
     let cache = Arc::clone(&state.bank);
     let target = id.clone();
     let outcome = state
         .write(move |conn| {
             let bank = cache.snapshot(conn)?;
-            let today = crate::practice::routes::study_day(&load_settings(conn, &user_id)?, now);
-            service::grade(
+            let today = load_settings(conn, &user_id)?.day_clock().study_day(now);
+            Ok(service::grade(
                 conn,
                 &bank,
                 &user_id,
@@ -413,8 +401,7 @@ async fn grade(
                 hit.clone(),
                 now.naive_utc(),
                 today,
-            )
-            .map_err(not_found_if_missing)
+            )?)
         })
         .await?;
     Ok(after_step(&id, outcome))
@@ -422,40 +409,29 @@ async fn grade(
 
 #[post("/interviews/{id}/skip")]
 async fn skip(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm { user, fields, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    let item = step_fields(&req, &fields)?;
+    let item = step_fields(&fields)?;
     let id = path.into_inner();
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     let now = state.clock.now().naive_utc();
     let target = id.clone();
     let outcome = state
-        .write(move |conn| {
-            service::skip(conn, &user_id, &target, &item, now).map_err(not_found_if_missing)
-        })
+        .write(move |conn| Ok(service::skip(conn, &user_id, &target, &item, now)?))
         .await?;
     Ok(after_step(&id, outcome))
 }
 
 #[post("/interviews/{id}/abandon")]
 async fn abandon(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm { user, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
     let id = path.into_inner();
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     let now = state.clock.now().naive_utc();
     let target = id.clone();
     let found = state
@@ -517,13 +493,12 @@ fn area_view(area: &report::AreaScore) -> AreaView {
 
 #[get("/interviews/{id}/report")]
 async fn show_report(
-    signed_in: SignedIn,
+    SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (interview, bank) =
-        load_interview(&state, signed_in.user.user_id.clone(), id.clone()).await?;
+    let (interview, bank) = load_interview(&state, user.user_id.clone(), id.clone()).await?;
     if interview.status == service::RUNNING {
         return Ok(see_other(&format!("/interviews/{id}")));
     }
@@ -549,7 +524,7 @@ async fn show_report(
         })
         .collect();
     let report = report::build(&items);
-    let ctx = &signed_in.context;
+    let ctx = &context;
     let page = ReportPage {
         nav: ctx.nav(),
         title: preset_title(interview.preset.as_deref()),
@@ -612,58 +587,59 @@ struct PastView {
 struct HistoryPage {
     nav: Nav,
     past: Vec<PastView>,
-    chart: Option<String>,
+    chart: Option<TrendChart>,
 }
 
-/// A small inline SVG line chart of scores (0–100) over time, oldest first.
-fn trend_chart(scores: &[u32]) -> Option<String> {
+/// A small inline SVG line chart of scores (0–100) over time, oldest first; drawn by
+/// `interview/trend_chart.html`, so every value in it is escaped like any other.
+struct TrendChart {
+    width: i64,
+    height: i64,
+    pad: i64,
+    /// "40%, 80%": what a screen reader says for the chart.
+    label: String,
+    /// The polyline's `points`.
+    line: String,
+    /// Each score's dot: x, y and the score.
+    dots: Vec<(i64, i64, u32)>,
+}
+
+fn trend_chart(scores: &[u32]) -> Option<TrendChart> {
     if scores.len() < 2 {
         return None;
     }
     let (width, height, pad) = (600_i64, 160_i64, 20_i64);
     let steps = i64::try_from(scores.len() - 1).unwrap_or(1).max(1);
-    let points: Vec<(i64, i64)> = scores
+    let dots: Vec<(i64, i64, u32)> = scores
         .iter()
         .enumerate()
         .map(|(i, score)| {
             let x = pad + (width - 2 * pad) * i64::try_from(i).unwrap_or(0) / steps;
             let y = pad + (height - 2 * pad) * (100 - i64::from(*score)) / 100;
-            (x, y)
+            (x, y, *score)
         })
         .collect();
-    let line: Vec<String> = points.iter().map(|(x, y)| format!("{x},{y}")).collect();
-    let dots: String = points
-        .iter()
-        .zip(scores)
-        .map(|((x, y), s)| {
-            format!("<circle cx=\"{x}\" cy=\"{y}\" r=\"4\"><title>{s}%</title></circle>")
-        })
-        .collect();
-    Some(format!(
-        "<svg class=\"trend\" viewBox=\"0 0 {width} {height}\" role=\"img\" \
-         aria-label=\"Scores of your finished interviews, oldest first: {}\">\
-         <line x1=\"{pad}\" y1=\"{pad}\" x2=\"{}\" y2=\"{pad}\" class=\"grid\"/>\
-         <line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"grid\"/>\
-         <polyline points=\"{}\" class=\"score-line\"/>{dots}</svg>",
-        scores
+    let line: Vec<String> = dots.iter().map(|(x, y, _)| format!("{x},{y}")).collect();
+    Some(TrendChart {
+        width,
+        height,
+        pad,
+        label: scores
             .iter()
             .map(|s| format!("{s}%"))
             .collect::<Vec<_>>()
             .join(", "),
-        width - pad,
-        height - pad,
-        width - pad,
-        height - pad,
-        line.join(" ")
-    ))
+        line: line.join(" "),
+        dots,
+    })
 }
 
 #[get("/interviews")]
 async fn interview_history(
-    signed_in: SignedIn,
+    SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     let past = state
         .read(move |conn| Ok(service::history(conn, &user_id)?))
         .await?;
@@ -676,7 +652,7 @@ async fn interview_history(
         .filter(|p| p.status != service::RUNNING)
         .filter_map(percent)
         .collect();
-    let ctx = &signed_in.context;
+    let ctx = &context;
     let page = HistoryPage {
         nav: ctx.nav(),
         chart: trend_chart(&scores),
@@ -722,8 +698,15 @@ mod tests {
 
     #[test]
     fn the_trend_chart_needs_two_scores_and_names_them() {
+        /// The chart's template alone, as the history page includes it.
+        #[derive(askama::Template)]
+        #[template(path = "interview/trend_chart.html")]
+        struct Alone<'a> {
+            chart: &'a super::TrendChart,
+        }
         assert!(trend_chart(&[50]).is_none());
-        let svg = trend_chart(&[40, 80]).unwrap();
+        let chart = trend_chart(&[40, 80]).unwrap();
+        let svg = askama::Template::render(&Alone { chart: &chart }).unwrap();
         assert!(svg.contains("40%, 80%"));
         assert!(svg.contains("<polyline points=\"20,92 580,44\""), "{svg}");
     }

@@ -27,6 +27,9 @@ const POSITION_STEP: i32 = 10;
 pub enum InterviewError {
     #[error("no questions match these choices")]
     NoQuestions,
+    /// No such interview for this user.
+    #[error("no such interview")]
+    NotFound,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -213,6 +216,11 @@ impl Item {
 }
 
 impl Interview {
+    /// Still running at `now` though its total time is up (it is ended on the next write).
+    pub fn ran_out_of_time(&self, now: NaiveDateTime) -> bool {
+        self.status == RUNNING && self.deadline_at.is_some_and(|d| now >= d)
+    }
+
     /// The question being asked now.
     pub fn current(&self) -> Option<&Item> {
         if self.status != RUNNING {
@@ -336,7 +344,7 @@ pub fn expire_if_over(
     interview: &Interview,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let over = interview.status == RUNNING && interview.deadline_at.is_some_and(|d| now >= d);
+    let over = interview.ran_out_of_time(now);
     if over {
         set_status(conn, &interview.id, EXPIRED, now)?;
     }
@@ -379,9 +387,9 @@ fn current_for_step(
     id: &str,
     item_id: &str,
     now: NaiveDateTime,
-) -> QueryResult<Result<(Interview, Item), StepOutcome>> {
+) -> Result<Result<(Interview, Item), StepOutcome>, InterviewError> {
     let Some(interview) = load(conn, user_id, id)? else {
-        return Err(diesel::result::Error::NotFound);
+        return Err(InterviewError::NotFound);
     };
     if expire_if_over(conn, &interview, now)? {
         return Ok(Err(StepOutcome::Over));
@@ -403,7 +411,7 @@ pub fn reveal(
     item_id: &str,
     notes: &str,
     now: NaiveDateTime,
-) -> QueryResult<StepOutcome> {
+) -> Result<StepOutcome, InterviewError> {
     crate::db::write_transaction(conn, |conn| {
         let (_, current) = match current_for_step(conn, user_id, id, item_id, now)? {
             Ok(found) => found,
@@ -437,7 +445,7 @@ pub fn grade(
     hit: Vec<usize>,
     now: NaiveDateTime,
     today: NaiveDate,
-) -> QueryResult<StepOutcome> {
+) -> Result<StepOutcome, InterviewError> {
     crate::db::write_transaction(conn, |conn| {
         let (interview, current) = match current_for_step(conn, user_id, id, item_id, now)? {
             Ok(found) => found,
@@ -461,6 +469,9 @@ pub fn grade(
             submission_id: format!("interview{}", current.id.replace('-', "")),
             now,
             today,
+            // The current question always has a start (it is set when the interview reaches
+            // it); were it missing, the time counts as unknown (0), not as a guess. An hour
+            // bounds it, as for study.
             time_taken_ms: current
                 .started_at
                 .map(|s| (now - s).num_milliseconds().clamp(0, 3_600_000))
@@ -556,7 +567,7 @@ pub fn skip(
     id: &str,
     item_id: &str,
     now: NaiveDateTime,
-) -> QueryResult<StepOutcome> {
+) -> Result<StepOutcome, InterviewError> {
     crate::db::write_transaction(conn, |conn| {
         let (interview, current) = match current_for_step(conn, user_id, id, item_id, now)? {
             Ok(found) => found,

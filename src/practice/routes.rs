@@ -10,32 +10,24 @@ use super::state::{self as study_state, StudyState};
 use crate::accounts::service::SessionUser;
 use crate::accounts::settings::Settings;
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
-use crate::sm2::{DayClock, Grade};
-use crate::web::AppState;
-use crate::web::auth::{PageContext, SignedIn, verify_csrf};
+use crate::sm2::Grade;
+use crate::state::AppState;
+use crate::web::auth::{PageContext, SignedIn};
 use crate::web::error::AppError;
 use crate::web::form::Fields;
+use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
+use crate::web::see_other;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use std::sync::Arc;
 
 /// How many upcoming questions the queue page lists.
 const PREVIEW_LENGTH: usize = 8;
 
 /// The grade buttons: value, word, and what it means.
-pub const GRADE_CHOICES: [(u8, &str, &str); 6] = [
-    (0, "no idea", "blank: nothing came to mind"),
-    (1, "wrong", "answered, but wrong"),
-    (2, "almost", "wrong, but the answer felt familiar"),
-    (3, "hard", "right, with serious effort"),
-    (4, "good", "right, after some thought"),
-    (5, "perfect", "right, straight away"),
-];
-
 /// "again tomorrow", "again in 6 days", or for a same-day re-drill "schedule unchanged".
 pub fn again_phrase(interval_days: i32, is_redrill: bool) -> String {
     if is_redrill {
@@ -99,12 +91,6 @@ fn known_topic(bank: &BankSnapshot, topic: Option<String>) -> Option<String> {
     topic.filter(|t| bank.topic_title(t).is_some())
 }
 
-fn see_other(target: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, target.to_owned()))
-        .finish()
-}
-
 #[derive(serde::Deserialize)]
 struct TopicQuery {
     topic: Option<String>,
@@ -150,11 +136,11 @@ impl StudyPage {
 
 #[get("/study")]
 async fn queue_page(
-    signed_in: SignedIn,
+    SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
     query: web::Query<TopicQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let user = &signed_in.user;
+    let user = &user;
     let study = study_state::load(&state, user).await?;
     let bank = &study.bank;
     let topic = known_topic(bank, query.into_inner().topic);
@@ -180,7 +166,7 @@ async fn queue_page(
     } else {
         Vec::new()
     };
-    let ctx = &signed_in.context;
+    let ctx = &context;
     let page = StudyPage {
         nav: ctx.nav(),
         csrf: ctx.csrf.clone(),
@@ -254,11 +240,11 @@ fn next_target(bank: &BankSnapshot, next: Option<&str>, topic: &Option<String>) 
 
 #[get("/study/next")]
 async fn next_card(
-    signed_in: SignedIn,
+    SignedIn { user, .. }: SignedIn,
     state: web::Data<AppState>,
     query: web::Query<TopicQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let user = &signed_in.user;
+    let user = &user;
     let study = study_state::load(&state, user).await?;
     let topic = known_topic(&study.bank, query.into_inner().topic);
     let next = study
@@ -270,26 +256,6 @@ async fn next_card(
         next.as_deref(),
         &topic,
     )))
-}
-
-/// The grade a form's button sent.
-pub fn parse_grade(fields: &Fields) -> Result<Grade, AppError> {
-    fields
-        .get("grade")
-        .trim()
-        .parse::<u8>()
-        .ok()
-        .and_then(Grade::new)
-        .ok_or_else(|| AppError::BadRequest("Grade the answer with a number from 0 to 5.".into()))
-}
-
-/// The user's study day at `now` (their timezone and rollover hour).
-pub fn study_day(settings: &Settings, now: DateTime<Utc>) -> NaiveDate {
-    DayClock {
-        timezone: settings.timezone,
-        rollover_hour: settings.rollover_hour,
-    }
-    .study_day(now)
 }
 
 /// The state of the question page that travels in its forms.
@@ -398,7 +364,7 @@ async fn card_page(
         version: card_version,
         suspended,
         last: last_grade_view(bank, last),
-        grades: &GRADE_CHOICES,
+        grades: &Grade::CHOICES,
         flag_errors,
         flag_reason,
         flag_comment,
@@ -410,7 +376,7 @@ async fn card_page(
 
 #[get("/study/q/{set}/{id}")]
 async fn show_card(
-    signed_in: SignedIn,
+    SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: web::Query<TopicQuery>,
@@ -426,9 +392,9 @@ async fn show_card(
             .then_some("Thanks: your note is with the admins, who will look at this question."),
     };
     card_page(
-        &signed_in.context,
+        &context,
         &state,
-        &signed_in.user,
+        &user,
         format!("{set}/{id}"),
         view,
         StatusCode::OK,
@@ -437,8 +403,7 @@ async fn show_card(
 }
 
 /// Reads the card-page state carried by a form, checking the CSRF token first.
-fn card_form(req: &HttpRequest, fields: &Fields) -> Result<CardForm, AppError> {
-    verify_csrf(req, fields.get("csrf"))?;
+fn card_form(fields: &Fields) -> Result<CardForm, AppError> {
     let submission = fields.get("submission");
     if submission.is_empty()
         || submission.len() > 64
@@ -459,15 +424,15 @@ fn card_form(req: &HttpRequest, fields: &Fields) -> Result<CardForm, AppError> {
 /// model answer. (Nothing is stored.)
 #[post("/study/q/{set}/{id}/reveal")]
 async fn reveal(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm {
+        context,
+        user,
+        fields,
+    }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    let card = card_form(&req, &fields)?;
+    let card = card_form(&fields)?;
     let (set, id) = path.into_inner();
     let view = CardView {
         revealed: true,
@@ -477,9 +442,9 @@ async fn reveal(
         notice: None,
     };
     card_page(
-        &signed_in.context,
+        &context,
         &state,
-        &signed_in.user,
+        &user,
         format!("{set}/{id}"),
         view,
         StatusCode::OK,
@@ -517,23 +482,23 @@ fn notice_page(
 
 #[post("/study/q/{set}/{id}/grade")]
 async fn grade_answer(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm {
+        context,
+        user,
+        fields,
+    }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    let card = card_form(&req, &fields)?;
-    let grade = parse_grade(&fields)?;
+    let card = card_form(&fields)?;
+    let grade = Grade::parse_field(fields.get("grade"))?;
     let expected_version = fields.get("version").trim().parse::<i32>().map_err(|_| {
         AppError::BadRequest(
             "This page is missing part of its form. Reload it and try again.".into(),
         )
     })?;
     let (set, id) = path.into_inner();
-    let user = &signed_in.user;
+    let user = &user;
     let study = study_state::load(&state, user).await?;
     let question = study
         .bank
@@ -578,7 +543,7 @@ async fn grade_answer(
             Ok(see_other(&format!("/study/next{}", topic_query(&topic))))
         }
         GradeOutcome::Stale => notice_page(
-            &signed_in.context,
+            &context,
             StatusCode::CONFLICT,
             "Already graded elsewhere",
             "This question changed after this page was opened (it was graded or undone in another \
@@ -591,16 +556,15 @@ async fn grade_answer(
 
 #[post("/study/undo")]
 async fn undo(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm {
+        context,
+        user,
+        fields,
+    }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
-    let study = study_state::load(&state, &signed_in.user).await?;
-    let user_id = signed_in.user.user_id.clone();
+    let study = study_state::load(&state, &user).await?;
+    let user_id = user.user_id.clone();
     let today = study.lock().today;
     let now = state.clock.now().naive_utc();
     let outcome = state
@@ -616,7 +580,7 @@ async fn undo(
         }
         UndoOutcome::NothingToUndo => Ok(see_other(&format!("/study{query}"))),
         UndoOutcome::CardChanged => notice_page(
-            &signed_in.context,
+            &context,
             StatusCode::CONFLICT,
             "Nothing was undone",
             "That question changed after it was graded (it was buried or suspended), so the grade \
@@ -629,23 +593,19 @@ async fn undo(
 
 /// Bury, suspend and unsuspend: one small form each, then on to the next question.
 async fn change_card(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     key: String,
-    fields: Fields,
+    SignedInForm { user, fields, .. }: SignedInForm,
     action: CardAction,
 ) -> Result<HttpResponse, AppError> {
-    let signed_in = ctx.require_user(&req)?;
-    verify_csrf(&req, fields.get("csrf"))?;
-    let study = study_state::load(&state, &signed_in.user).await?;
+    let study = study_state::load(&state, &user).await?;
     let question_id = study
         .bank
         .by_key(&key)
         .map(|q| q.id.clone())
         .ok_or(AppError::NotFound)?;
     let today = study.lock().today;
-    let user_id = signed_in.user.user_id.clone();
+    let user_id = user.user_id.clone();
     state
         .write_idempotent(move |conn| {
             match action {
@@ -676,11 +636,9 @@ enum CardAction {
 /// the other card forms, so `grade`, `reveal` and `flag` keep their own handlers.
 #[post("/study/q/{set}/{id}/{action}")]
 async fn card_action(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
     let (set, id, action) = path.into_inner();
     let action = match action.as_str() {
@@ -689,27 +647,26 @@ async fn card_action(
         "unsuspend" => CardAction::Unsuspend,
         _ => return Err(AppError::NotFound),
     };
-    let fields = Fields(form.into_inner());
-    change_card(req, ctx, state, format!("{set}/{id}"), fields, action).await
+    change_card(state, format!("{set}/{id}"), form, action).await
 }
 
 #[post("/study/q/{set}/{id}/flag")]
 async fn flag_question(
-    req: HttpRequest,
-    ctx: PageContext,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    SignedInForm {
+        context,
+        user,
+        fields,
+    }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let fields = Fields(form.into_inner());
-    let signed_in = ctx.require_user(&req)?;
-    let card = card_form(&req, &fields)?;
+    let card = card_form(&fields)?;
     let (set, id) = path.into_inner();
     let key = format!("{set}/{id}");
     let topic = fields.non_empty("topic");
     match flag::parse_form(fields.get("reason"), fields.get("comment")) {
         Ok(report) => {
-            let user_id = signed_in.user.user_id.clone();
+            let user_id = user.user_id.clone();
             let cache = Arc::clone(&state.bank);
             let now = state.clock.now().naive_utc();
             let target_key = key.clone();
@@ -739,9 +696,9 @@ async fn flag_question(
                 notice: None,
             };
             card_page(
-                &signed_in.context,
+                &context,
                 &state,
-                &signed_in.user,
+                &user,
                 key,
                 view,
                 StatusCode::UNPROCESSABLE_ENTITY,

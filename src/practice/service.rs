@@ -2,7 +2,7 @@
 //! and flag. Every write runs in one `write_transaction` on the writer connection.
 
 use super::queue::{self, CardRow, TodaySummary};
-use super::state::{StudyState, day_clock};
+use super::state::StudyState;
 use crate::accounts::settings::{NewOrder, Settings};
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
 use crate::db::DbConnection;
@@ -152,7 +152,7 @@ pub fn load_study_state(
     now: DateTime<Utc>,
 ) -> QueryResult<StudyState> {
     let settings = crate::accounts::service::load_settings(conn, user_id)?;
-    let today = day_clock(&settings).study_day(now);
+    let today = settings.day_clock().study_day(now);
     let cards = cards::table
         .filter(cards::user_id.eq(user_id))
         .select((

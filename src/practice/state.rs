@@ -14,7 +14,7 @@ use super::service::{self, LastGrade, RecordedGrade};
 use crate::accounts::settings::Settings;
 use crate::bank::cache::BankSnapshot;
 use crate::sm2::DayClock;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::error::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
@@ -70,7 +70,7 @@ impl StudyState {
         StudyState {
             version,
             generation,
-            clock: day_clock(&settings),
+            clock: settings.day_clock(),
             settings,
             today,
             cards,
@@ -212,13 +212,6 @@ pub struct Glance {
     pub stage: Option<Stage>,
     /// The question to show next (its id).
     pub next: Option<String>,
-}
-
-pub fn day_clock(settings: &Settings) -> DayClock {
-    DayClock {
-        timezone: settings.timezone,
-        rollover_hour: settings.rollover_hour,
-    }
 }
 
 /// Each user's [`StudyState`] in this instance.

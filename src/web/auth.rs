@@ -3,9 +3,9 @@
 //! CSRF protection is the double-submit pattern: a random `rehearse_csrf` cookie (HttpOnly,
 //! SameSite=Strict) whose value every form repeats in a hidden field, plus an Origin check.
 
-use super::AppState;
 use super::error::AppError;
 use crate::accounts::service::{self, SessionUser};
+use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
@@ -106,7 +106,7 @@ pub(crate) async fn current_user(req: &HttpRequest) -> Result<Option<SessionUser
 fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
-        .ok_or_else(|| AppError::Unexpected("application state is missing".into()))
+        .ok_or(AppError::Misconfigured("application state is missing"))
 }
 
 impl FromRequest for PageContext {

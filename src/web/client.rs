@@ -178,7 +178,7 @@ pub fn resolve(
 /// trusted proxies configured in the app state.
 pub fn client_info(req: &HttpRequest) -> ClientInfo {
     let trusted = req
-        .app_data::<actix_web::web::Data<super::AppState>>()
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
         .map(|state| state.trusted_proxies.clone())
         .unwrap_or_default();
     let direct_host = req

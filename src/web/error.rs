@@ -19,24 +19,129 @@ pub enum AppError {
     /// A form larger than any the site sends ([`crate::web::form::MAX_FORM_BYTES`]).
     #[error("the form is too large")]
     PayloadTooLarge,
+    /// A form that could not be read (not one that was read and found wrong: that one
+    /// re-renders with a message beside the field).
+    #[error("an unreadable form")]
+    BadForm(#[source] actix_web::error::UrlencodedError),
+    /// An address whose query string does not fit the page (`/study?flagged=abc`).
+    #[error("an unreadable query string")]
+    BadQuery(#[from] actix_web::error::QueryPayloadError),
+    /// An address whose path segments do not fit the route.
+    #[error("an unreadable path")]
+    BadPath(#[from] actix_web::error::PathError),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
-    #[error("could not render the page: {0}")]
+    #[error("could not render the page")]
     Template(#[from] askama::Error),
-    #[error("{0}")]
-    Unexpected(String),
-}
-
-impl From<crate::accounts::password::Cancelled> for AppError {
-    fn from(e: crate::accounts::password::Cancelled) -> Self {
-        AppError::Unexpected(e.to_string())
-    }
+    /// An import failed for a reason other than the files' problems or a stale preview.
+    #[error("the import failed")]
+    Import(#[source] crate::bank::import::ImportError),
+    #[error("the export failed")]
+    Export(#[source] crate::bank::export::ExportError),
+    /// JSON this server stored (an upload's preview) that could not be written or read back.
+    #[error("could not write or read stored JSON")]
+    StoredJson(#[from] serde_json::Error),
+    /// argon2's error is not a `std::error::Error` (the crate is built without `std`), so it
+    /// is kept as a value and printed in the message.
+    #[error("could not hash the password: {0}")]
+    PasswordHash(argon2::password_hash::Error),
+    #[error(transparent)]
+    PasswordWork(#[from] crate::accounts::password::Cancelled),
+    /// The blocking thread running a query or a job was cancelled (the server is stopping).
+    #[error("a blocking task was cancelled")]
+    Blocking(#[from] actix_web::error::BlockingError),
+    /// A handler ran outside the app it belongs to (a wiring mistake, not the visitor's).
+    #[error("the application is misconfigured: {0}")]
+    Misconfigured(&'static str),
 }
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         AppError::Db(crate::db::DbError::Query(e))
     }
+}
+
+impl From<crate::bank::import::ImportError> for AppError {
+    fn from(e: crate::bank::import::ImportError) -> Self {
+        match e {
+            crate::bank::import::ImportError::Db(db) => AppError::Db(db),
+            other => AppError::Import(other),
+        }
+    }
+}
+
+impl From<crate::bank::export::ExportError> for AppError {
+    fn from(e: crate::bank::export::ExportError) -> Self {
+        use crate::bank::export::ExportError;
+        match e {
+            ExportError::UnknownSet(_) => AppError::NotFound,
+            ExportError::Query(e) => e.into(),
+            other => AppError::Export(other),
+        }
+    }
+}
+
+impl From<crate::interview::service::InterviewError> for AppError {
+    fn from(e: crate::interview::service::InterviewError) -> Self {
+        use crate::interview::service::InterviewError;
+        match e {
+            InterviewError::NotFound => AppError::NotFound,
+            InterviewError::NoQuestions => AppError::BadRequest(
+                "No questions match these choices. Go back and choose more topics or another difficulty."
+                    .into(),
+            ),
+            InterviewError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::accounts::service::AccountError> for AppError {
+    fn from(e: crate::accounts::service::AccountError) -> Self {
+        use crate::accounts::service::AccountError;
+        match e {
+            AccountError::UsernameTaken => {
+                AppError::BadRequest("That username is taken; choose another.".into())
+            }
+            AccountError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::sm2::GradeFieldError> for AppError {
+    fn from(e: crate::sm2::GradeFieldError) -> Self {
+        AppError::BadRequest(e.to_string())
+    }
+}
+
+impl From<argon2::password_hash::Error> for AppError {
+    fn from(e: argon2::password_hash::Error) -> Self {
+        AppError::PasswordHash(e)
+    }
+}
+
+/// The query and path extractors' settings for the whole app: a value that does not fit
+/// gets the site's own error page (the form's are in [`crate::web::form::config`]).
+pub fn query_config() -> actix_web::web::QueryConfig {
+    actix_web::web::QueryConfig::default()
+        .error_handler(|error, _req| AppError::BadQuery(error).into())
+}
+
+/// See [`query_config`].
+pub fn path_config() -> actix_web::web::PathConfig {
+    actix_web::web::PathConfig::default()
+        .error_handler(|error, _req| AppError::BadPath(error).into())
+}
+
+/// The message and its causes, joined with ": ".
+fn chain(error: &AppError) -> String {
+    let mut chain = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(s) = source {
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
+        source = s.source();
+    }
+    chain
 }
 
 #[derive(Template)]
@@ -53,7 +158,10 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_)
+            | AppError::BadForm(_)
+            | AppError::BadQuery(_)
+            | AppError::BadPath(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -72,9 +180,20 @@ impl ResponseError for AppError {
                 .insert_header((actix_web::http::header::LOCATION, target))
                 .finish();
         }
+        if status.is_client_error() {
+            tracing::debug!(status = status.as_u16(), reason = %chain(self), "request refused");
+        }
         let (title, message) = match self {
             AppError::Forbidden(message) => ("Request refused", message.as_str()),
             AppError::BadRequest(message) => ("That did not work", message.as_str()),
+            AppError::BadForm(_) => (
+                "That did not work",
+                "This form could not be read. Go back, reload the page and try again.",
+            ),
+            AppError::BadQuery(_) | AppError::BadPath(_) => (
+                "That did not work",
+                "This address could not be read. Check the link, or start from the home page.",
+            ),
             AppError::PayloadTooLarge => (
                 "That form is too large",
                 "Rehearse did not read this form because it is larger than any of its forms allow. Go back, shorten what you typed and try again.",
@@ -85,14 +204,7 @@ impl ResponseError for AppError {
             ),
             other => {
                 // Log the whole chain once, here; the visitor gets a calm page without internals.
-                let mut chain = other.to_string();
-                let mut source = std::error::Error::source(other);
-                while let Some(s) = source {
-                    chain.push_str(": ");
-                    chain.push_str(&s.to_string());
-                    source = s.source();
-                }
-                tracing::error!(error = %chain, "request failed");
+                tracing::error!(error = %chain(other), "request failed");
                 (
                     "Something went wrong",
                     "Rehearse could not finish this request. Nothing you did caused it; please try again in a moment.",

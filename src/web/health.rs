@@ -1,6 +1,6 @@
 //! `/healthz`: the process answers. `/readyz`: and its database does too.
 
-use super::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use diesel::connection::SimpleConnection;
 

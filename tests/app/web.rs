@@ -59,7 +59,23 @@ fn stylesheets_are_served_from_the_binary(test_db: TestDb) {
     }
 }
 
+fn a_malformed_query_gets_the_sites_400_page(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    assert_eq!(app.sign_up("ada", "correct horse battery").status(), 303);
+    for address in ["/study?flagged=abc", "/questions?page=abc"] {
+        let response = app.get(address);
+        assert_eq!(response.status(), 400, "{address}");
+        let page = response.text().unwrap();
+        assert!(
+            page.contains("This address could not be read."),
+            "{address}: {page}"
+        );
+        assert!(page.contains("</html>"), "{address}: {page}");
+    }
+}
+
 db_tests!(
+    a_malformed_query_gets_the_sites_400_page,
     the_home_page_lists_the_shipped_sets_with_their_counts,
     an_empty_database_without_questions_shows_a_helpful_empty_state,
     health_and_readiness_answer_200,

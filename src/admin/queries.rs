@@ -1,0 +1,116 @@
+//! The admin pages' own queries (the bank's are in `bank::queries`, imports in `bank::import`).
+
+use crate::db::DbConnection;
+use crate::db::schema::{flags, import_previews, questions};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+/// Flags nobody has resolved yet.
+pub fn open_flag_count(conn: &mut DbConnection) -> QueryResult<i64> {
+    flags::table
+        .filter(flags::resolved_at.is_null())
+        .count()
+        .get_result::<i64>(conn)
+}
+
+/// Stores an upload's files (as JSON) for its preview page and the apply that follows.
+pub fn insert_preview(
+    conn: &mut DbConnection,
+    id: &str,
+    user_id: &str,
+    now: NaiveDateTime,
+    base_generation: i64,
+    files_json: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(import_previews::table)
+        .values((
+            import_previews::id.eq(id),
+            import_previews::user_id.eq(user_id),
+            import_previews::created_at.eq(now),
+            import_previews::base_generation.eq(base_generation),
+            import_previews::files.eq(files_json),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A stored preview: its files (JSON), the bank generation it was made at, and the import
+/// run that applied it, if any.
+pub fn stored_preview(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<(String, i64, Option<String>)>> {
+    import_previews::table
+        .find(id)
+        .select((
+            import_previews::files,
+            import_previews::base_generation,
+            import_previews::applied_run_id,
+        ))
+        .get_result::<(String, i64, Option<String>)>(conn)
+        .optional()
+}
+
+/// Records which import run applied a preview (a second apply then shows that run).
+pub fn mark_preview_applied(conn: &mut DbConnection, id: &str, run: &str) -> QueryResult<()> {
+    diesel::update(import_previews::table.find(id))
+        .set(import_previews::applied_run_id.eq(Some(run)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// What an updated question's stored fields were, as text per field.
+pub fn stored_fields(
+    conn: &mut DbConnection,
+    keys: &[&str],
+) -> QueryResult<HashMap<String, Vec<(&'static str, String)>>> {
+    type Row = (
+        String,
+        (String, String, String, String, String),
+        (String, String, String, i32),
+    );
+    let rows: Vec<Row> = questions::table
+        .filter(questions::question_key.eq_any(keys))
+        .select((
+            questions::question_key,
+            (
+                questions::topic_id,
+                questions::difficulty,
+                questions::kind,
+                questions::tags,
+                questions::prompt_md,
+            ),
+            (
+                questions::answer_md,
+                questions::key_points,
+                questions::follow_ups,
+                questions::time_limit_secs,
+            ),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, a, b)| {
+            let list = |json: &str| -> String {
+                serde_json::from_str::<Vec<String>>(json)
+                    .unwrap_or_default()
+                    .join("\n")
+            };
+            (
+                key,
+                vec![
+                    ("topic", a.0),
+                    ("difficulty", a.1),
+                    ("kind", a.2),
+                    ("tags", list(&a.3)),
+                    ("time limit (seconds)", b.3.to_string()),
+                    ("prompt", a.4),
+                    ("answer", b.0),
+                    ("key points", list(&b.1)),
+                    ("follow-ups", list(&b.2)),
+                ],
+            )
+        })
+        .collect())
+}
