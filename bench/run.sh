@@ -75,13 +75,19 @@ for backend in $backends; do
   pages "$work/fresh.txt" "$connections" >"$work/fresh-pages.txt"
   pages "$work/year.txt" 1 >"$work/year-pages.txt"
 
-  healthz=$(measure page healthz - 2 "$connections")
+  # Users for the grading runs: most for the runs at full width, the rest for the 8-connection
+  # run, so no run meets cards another run graded (their versions unknown to its script).
+  head -n $((connections * 6)) "$work/fresh.txt" >"$work/grading.txt"
+  tail -n +$((connections * 6 + 1)) "$work/fresh.txt" >"$work/grading8.txt"
+
+  # /healthz with the same wrk set-up as the pages, so the ratio compares like with like.
+  healthz=$(measure page healthz - "$connections" "$connections")
   page=$(measure page page "$work/fresh-pages.txt" "$connections" "$connections")
   year=$(measure page page "$work/year-pages.txt" "$connections" "$connections")
-  grade=$(measure study grade "$work/fresh.txt" "$connections" "$connections")
-  grade8=$(measure study grade "$work/fresh.txt" 8 8)
+  grade=$(measure study grade "$work/grading.txt" "$connections" "$connections")
+  grade8=$(measure study grade "$work/grading8.txt" 8 8)
   current_out="$work/current.txt"
-  study=$(measure study study "$work/fresh.txt" "$connections" "$connections")
+  study=$(measure study study "$work/grading.txt" "$connections" "$connections")
   current_out=""
   # The users the grading threads ended on: part-way through a long day of grading.
   pages "$work/current.txt" "$connections" >"$work/later-pages.txt"
@@ -90,7 +96,7 @@ for backend in $backends; do
   if [ "$backend" = postgres ] && [ "${BENCH_RESTART_POSTGRES:-0}" = 1 ]; then
     (sleep $((seconds / 2)); pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main restart) &
     restarter=$!
-    restarted=$(measure study study "$work/fresh.txt" "$connections" "$connections")
+    restarted=$(measure study study "$work/grading.txt" "$connections" "$connections")
     wait "$restarter"
   fi
   cleanup
