@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The study loop's benchmark: builds the release binary, and for SQLite and then PostgreSQL
 # starts it on a fresh database, seeds signed-in users (and one with a year of history), and
-# drives it with wrk (bench/page.lua for fixed GETs, bench/study.lua for grading). Prints, from one run, /healthz rps, the question page's
-# rps and p99 (new users, the year user, and the same users after the grading runs), graded
-# cards per second in a closed loop with the grade POST's p99, and each rate's ratio to
-# /healthz. See BENCHMARKS.md.
+# drives it with wrk (bench/page.lua for fixed GETs, bench/study.lua for grading). Prints,
+# from one run, /healthz rps, the question page's rps and p99 (new users, the year user, users
+# part-way through a day of grading), graded cards per second in a closed loop with the grade
+# POST's p99, and each rate's ratio to /healthz. See BENCHMARKS.md.
 #
 #   bench/run.sh                  both databases, 10 s per measurement, 32 users
 #   BENCH_SECONDS=20 BENCH_CONNECTIONS=16 BENCH_BACKENDS=sqlite bench/run.sh
@@ -115,7 +115,7 @@ for backend in $backends; do
   row "/healthz (requests)" "$healthz" rps
   row "question page, new users (requests)" "$page" rps
   row "question page, user with a year of history (requests)" "$year" rps
-  row "question page, same users after the grading runs" "$later" rps
+  row "question page, users part-way through a day of grading" "$later" rps
   row "grade POST → next question, closed loop (graded cards)" "$grade" graded_per_s
   row "the same with 8 connections (graded cards)" "$grade8" graded_per_s
   row "page + grade, closed loop (graded cards; p99 of both)" "$study" graded_per_s
