@@ -220,9 +220,10 @@ pub struct StudyCache {
     users: Mutex<HashMap<String, Arc<Mutex<StudyState>>>>,
 }
 
-/// How many users' states one instance keeps before it starts afresh (a few hundred KB each at
-/// most; the next request of a dropped user loads theirs again).
-const MAX_USERS: usize = 20_000;
+/// How many users' states one instance keeps before it starts afresh: at most about 100 KB each
+/// (a card and a queued id per question of the bank), so a few hundred MB at the very worst;
+/// the next request of a dropped user loads theirs again.
+const MAX_USERS: usize = 5_000;
 
 impl StudyCache {
     /// The user's state if this instance holds a current copy.
