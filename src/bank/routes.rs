@@ -15,7 +15,7 @@ use askama::Template;
 struct HomePage {
     nav: Nav,
     /// Today's study, for a signed-in visitor.
-    counts: Option<crate::practice::routes::Counts>,
+    counts: Option<crate::practice::state::Counts>,
     sets: Vec<SetSummary>,
     total_questions: i64,
 }
@@ -23,7 +23,7 @@ struct HomePage {
 #[get("/")]
 async fn home(ctx: PageContext, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let counts = match &ctx.user {
-        Some(user) => Some(crate::practice::routes::today_counts(&state, user).await?),
+        Some(user) => Some(crate::practice::state::today_counts(&state, user).await?),
         None => None,
     };
     let sets = state.read(|conn| Ok(queries::set_summaries(conn)?)).await?;

@@ -5,8 +5,7 @@
 use super::flag::{self, FlagErrors};
 use super::queue::Stage;
 use super::service::{self, GradeOutcome, GradeRequest, LastGrade, UndoOutcome};
-pub use super::state::Counts;
-use super::state::{self as study_state, StudyState};
+use super::state::{self as study_state, Counts, StudyState};
 use crate::accounts::service::SessionUser;
 use crate::accounts::settings::Settings;
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
@@ -66,13 +65,6 @@ fn last_grade_view(bank: &BankSnapshot, last: Option<LastGrade>) -> Option<LastG
         grade_word: grade_word(last.grade),
         again: again_phrase(last.interval_days, last.is_redrill),
     })
-}
-
-/// Today's counts for a user (the home page shows them).
-pub async fn today_counts(state: &AppState, user: &SessionUser) -> Result<Counts, AppError> {
-    let study = study_state::load(state, user).await?;
-    let mut held = study.lock();
-    Ok(held.glance(&study.bank, &user.user_id, None, None).counts)
 }
 
 /// `?topic=…` for links that keep studying the same topic, or "".

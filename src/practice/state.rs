@@ -285,6 +285,16 @@ impl Study {
     }
 }
 
+/// Today's counts for a user (the home page shows them).
+pub async fn today_counts(
+    app: &AppState,
+    user: &crate::accounts::service::SessionUser,
+) -> Result<Counts, AppError> {
+    let study = load(app, user).await?;
+    let mut held = study.lock();
+    Ok(held.glance(&study.bank, &user.user_id, None, None).counts)
+}
+
 /// The study state of the signed-in user, for any practice page.
 pub async fn load(
     app: &AppState,
