@@ -60,6 +60,17 @@ fn pg_base() -> String {
 }
 
 impl TestDb {
+    /// Another handle on this same database (for a second server instance); dropping it
+    /// cleans nothing up, the original does.
+    pub fn same_database(&self) -> TestDb {
+        TestDb {
+            url: self.url.clone(),
+            url_text: self.url_text.clone(),
+            _dir: None,
+            pg_schema: None,
+        }
+    }
+
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("test.db");
@@ -316,6 +327,20 @@ impl Visitor {
             .form(fields)
             .send()
             .unwrap()
+    }
+
+    /// Signs in through the real form; the client keeps the session cookie.
+    pub fn sign_in(&self, username: &str, password: &str) -> reqwest::blocking::Response {
+        let csrf = self.csrf_from("/signin");
+        self.post_form(
+            "/signin",
+            &[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ],
+        )
     }
 
     /// Signs up through the real form; the client keeps the session cookie.

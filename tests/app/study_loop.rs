@@ -3,7 +3,7 @@
 //! successes, the grade answers with the next question, and a page's cost in statements stays
 //! the same however long the user's history.
 
-use crate::helpers::{TestDb, db_tests, location};
+use crate::helpers::{TestClock, TestDb, db_tests, generated_bank, location, spawn_app_with_clock};
 use crate::practice::{CardPage, Study, counts, grade, open_card, post_grade, review_rows, study};
 use diesel::prelude::*;
 use rehearse::db::schema::{reviews, users};
@@ -114,6 +114,30 @@ fn a_grade_answers_with_the_next_question_or_the_queue_page(test_db: TestDb) {
     assert_eq!(grade(&s.app, "alpha/q01", 4), "/study");
 }
 
+fn a_second_instance_on_the_same_database_shows_what_the_first_recorded(test_db: TestDb) {
+    // Two servers on one database, as behind a load balancer; "ada" is signed in on both.
+    let bank = generated_bank(3, 0);
+    let clock = TestClock::at("2026-03-02T12:00:00Z");
+    let other_db = test_db.same_database();
+    let first = spawn_app_with_clock(test_db, bank.path(), clock.clone());
+    let second = spawn_app_with_clock(other_db, bank.path(), clock);
+    assert_eq!(first.sign_up("ada", "correct horse battery").status(), 303);
+    assert_eq!(second.sign_in("ada", "correct horse battery").status(), 303);
+    // The second instance now holds ada's study state in memory.
+    assert_eq!(counts(&second, "/study"), (0, 3, 0));
+    assert_eq!(grade(&first, "alpha/q01", 2), "/study/q/alpha/q02");
+    // It notices the first one's grade on its next request: the grade is in its queue...
+    assert_eq!(counts(&second, "/study"), (0, 2, 1));
+    // ...and grading there moves on from it, not from its old copy.
+    assert_eq!(grade(&second, "alpha/q02", 5), "/study/q/alpha/q03");
+    assert_eq!(grade(&first, "alpha/q03", 5), "/study/q/alpha/q01");
+    // A page the first instance drew before the second graded is refused there as stale.
+    let stale = open_card(&first, "alpha/q01");
+    assert_eq!(grade(&second, "alpha/q01", 4), "/study");
+    assert_eq!(post_grade(&first, "alpha/q01", &stale, 4).status(), 409);
+    assert_eq!(counts(&first, "/study"), (0, 0, 0));
+}
+
 /// Statements the app sent while `request` ran.
 fn statements(s: &Study, request: impl FnOnce()) -> u64 {
     let before = s.app.db.statements_sent();
@@ -173,5 +197,6 @@ db_tests!(
     a_form_sent_twice_at_once_counts_once_and_both_answers_are_successes,
     a_grade_answers_with_the_next_question_or_the_queue_page,
     a_submission_id_sent_again_for_another_question_counts_as_recorded,
+    a_second_instance_on_the_same_database_shows_what_the_first_recorded,
     a_page_and_a_grade_cost_the_same_few_statements_however_long_the_history,
 );
