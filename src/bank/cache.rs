@@ -268,8 +268,8 @@ impl BankCache {
         (held.generation == generation).then_some(held)
     }
 
-    /// The bank at `generation` (already read by the caller): from memory, or loaded.
-    pub fn snapshot_at(
+    /// The bank at `generation` (just read): from memory, or loaded.
+    fn snapshot_at(
         &self,
         conn: &mut DbConnection,
         generation: i64,

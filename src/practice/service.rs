@@ -756,17 +756,3 @@ pub fn history(
         )
         .collect())
 }
-
-/// The first day after `today` on which one of the user's cards falls due.
-pub fn next_due_day(
-    conn: &mut DbConnection,
-    user_id: &str,
-    today: NaiveDate,
-) -> QueryResult<Option<NaiveDate>> {
-    cards::table
-        .filter(cards::user_id.eq(user_id))
-        .filter(cards::suspended.eq(false))
-        .filter(cards::due_day.gt(today))
-        .select(diesel::dsl::min(cards::due_day))
-        .get_result::<Option<NaiveDate>>(conn)
-}
