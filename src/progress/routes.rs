@@ -60,8 +60,8 @@ fn retention_rows(r: &stats::Retention) -> Vec<RetentionRow> {
         ),
         row(
             "All scheduled reviews",
-            r.young_recent.add(r.mature_recent),
-            r.young_all.add(r.mature_all),
+            r.young_recent.plus(r.mature_recent),
+            r.young_all.plus(r.mature_all),
         ),
     ]
 }

@@ -24,7 +24,7 @@ pub struct PassCount {
 }
 
 impl PassCount {
-    pub fn add(self, other: PassCount) -> PassCount {
+    pub fn plus(self, other: PassCount) -> PassCount {
         PassCount {
             passed: self.passed.saturating_add(other.passed),
             total: self.total.saturating_add(other.total),
@@ -98,17 +98,17 @@ pub fn retention(today: NaiveDate, days: &[DayTotals]) -> Retention {
             let recent = d.day >= recent_from;
             Retention {
                 young_recent: if recent {
-                    acc.young_recent.add(d.young)
+                    acc.young_recent.plus(d.young)
                 } else {
                     acc.young_recent
                 },
                 mature_recent: if recent {
-                    acc.mature_recent.add(d.mature)
+                    acc.mature_recent.plus(d.mature)
                 } else {
                     acc.mature_recent
                 },
-                young_all: acc.young_all.add(d.young),
-                mature_all: acc.mature_all.add(d.mature),
+                young_all: acc.young_all.plus(d.young),
+                mature_all: acc.mature_all.plus(d.mature),
             }
         })
 }
@@ -582,10 +582,14 @@ mod tests {
         assert_eq!(map.months.last().unwrap().name, "Dec 2026");
         assert_eq!(map.months.last().unwrap().reviews, 10);
         assert_eq!(map.months.len(), 13);
-        // December 2025 shows three weeks only: its label would run into January's.
-        assert_eq!(map.months[0].short, "");
+        // December 2025 has three columns before January's: room for its label.
+        assert_eq!(map.months[0].short, "Dec");
         assert_eq!(map.months[1].short, "Jan");
-        assert_eq!(map.months[12].short, "Dec");
+        // With one column it would run into January's, so it has none.
+        let late = heatmap(d("2026-12-21"), &[]);
+        assert_eq!(late.months[0].name, "Dec 2025");
+        assert_eq!(late.months[0].short, "");
+        assert_eq!(late.months[1].short, "Jan");
     }
 
     #[test]

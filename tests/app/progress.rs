@@ -695,7 +695,7 @@ fn the_eighth_failure_suspends_a_leech_with_a_notice_and_undo_takes_it_back(test
         .app
         .post_form("/study/q/alpha/q01/unsuspend", &[("csrf", csrf.as_str())]);
     assert_eq!(back.status(), 303);
-    assert_eq!(stored(&s.app).0, false);
+    assert!(!stored(&s.app).0);
     // Its 9th failure does not suspend it (the next time is the 12th).
     s.clock.set("2026-12-08T12:00:00Z");
     let card = open_card(&s.app, "alpha/q01");
@@ -705,7 +705,7 @@ fn the_eighth_failure_suspends_a_leech_with_a_notice_and_undo_takes_it_back(test
         "{}",
         location(&response)
     );
-    assert_eq!(stored(&s.app).0, false);
+    assert!(!stored(&s.app).0);
     assert_eq!(stored(&s.app).1, 9);
 }
 
