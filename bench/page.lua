@@ -4,6 +4,8 @@
 --   BENCH_MODE=page      each thread loads one signed-in user's question page again and again;
 --                        BENCH_USERS is a file of lines "session-token csrf-token set/id", and
 --                        thread n takes line n (wrapping around). Run with -t N -c N.
+--   BENCH_MODE=path      the same with GET BENCH_PATH (say /progress) for each user; the lines
+--                        need only "session-token csrf-token".
 -- At the end it prints: RESULT mode=… requests=… rps=… p50_ms=… p99_ms=… errors=…
 
 local mode = os.getenv("BENCH_MODE") or "page"
@@ -27,8 +29,13 @@ function init(args)
       table.insert(lines, line)
     end
   end
-  local session, csrf, key = lines[((index - 1) % #lines) + 1]:match("(%S+)%s+(%S+)%s+(%S+)")
-  prepared = wrk.format("GET", "/study/q/" .. key, {
+  local line = lines[((index - 1) % #lines) + 1]
+  local session, csrf, key = line:match("(%S+)%s+(%S+)%s*(%S*)")
+  local path = "/study/q/" .. key
+  if mode == "path" then
+    path = os.getenv("BENCH_PATH")
+  end
+  prepared = wrk.format("GET", path, {
     ["Cookie"] = "rehearse_session=" .. session .. "; rehearse_csrf=" .. csrf,
   })
 end

@@ -3,7 +3,7 @@
 # starts it on a fresh database, seeds signed-in users (and one with a year of history), and
 # drives it with wrk (bench/page.lua for fixed GETs, bench/study.lua for grading). Prints,
 # from one run, /healthz rps, the question page's rps and p99 (new users, the year user, users
-# part-way through a day of grading), graded cards per second in a closed loop with the grade
+# part-way through a day of grading), the year user's progress pages, graded cards per second in a closed loop with the grade
 # POST's p99, and each rate's ratio to /healthz. See BENCHMARKS.md.
 #
 #   bench/run.sh                  both databases, 10 s per measurement, 32 users
@@ -84,6 +84,11 @@ for backend in $backends; do
   healthz=$(measure page healthz - "$connections" "$connections")
   page=$(measure page page "$work/fresh-pages.txt" "$connections" "$connections")
   year=$(measure page page "$work/year-pages.txt" "$connections" "$connections")
+  # The progress pages of the year user (541 cards, about 20,000 reviews); the target is a
+  # p99 under 20 ms.
+  progress=$(BENCH_PATH=/progress measure page path "$work/year.txt" "$connections" "$connections")
+  roadmap=$(BENCH_PATH=/progress/roadmap measure page path "$work/year.txt" "$connections" "$connections")
+  readiness=$(BENCH_PATH=/progress/readiness measure page path "$work/year.txt" "$connections" "$connections")
   grade=$(measure study grade "$work/grading.txt" "$connections" "$connections")
   grade8=$(measure study grade "$work/grading8.txt" 8 8)
   current_out="$work/current.txt"
@@ -116,6 +121,9 @@ for backend in $backends; do
   row "question page, new users (requests)" "$page" rps
   row "question page, user with a year of history (requests)" "$year" rps
   row "question page, users part-way through a day of grading" "$later" rps
+  row "/progress, the year user (requests)" "$progress" rps
+  row "/progress/roadmap, the year user (requests)" "$roadmap" rps
+  row "/progress/readiness, the year user (requests)" "$readiness" rps
   row "grade POST → next question, closed loop (graded cards)" "$grade" graded_per_s
   row "the same with 8 connections (graded cards)" "$grade8" graded_per_s
   row "page + grade, closed loop (graded cards; p99 of both)" "$study" graded_per_s

@@ -10,7 +10,8 @@
 //! `OUT_DIR/year.txt` (the year user, the same way). The year user has a card for every
 //! question and about 20,000 reviews over the last 365 days, made by the real SM-2 scheduler
 //! with a fixed stream of grades (about one in five failed, each failure re-drilled the same
-//! day), so today brings the reviews a real year would.
+//! day), so today brings the reviews a real year would; their interview is ten days ahead (for
+//! the progress pages' benchmark).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use chrono::{Days, NaiveDate, Utc};
@@ -169,8 +170,12 @@ fn seed_year(conn: &mut DbConnection, user_id: &str) -> usize {
                 ))
                 .execute(conn)?;
         }
+        // An interview ten days ahead, so the readiness page has its figures and plan.
         diesel::update(users::table.find(user_id))
-            .set(users::study_version.eq(seq))
+            .set((
+                users::study_version.eq(seq),
+                users::interview_date.eq(today.checked_add_days(Days::new(10))),
+            ))
             .execute(conn)?;
         Ok(())
     })

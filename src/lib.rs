@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod interview;
 pub mod practice;
+pub mod progress;
 pub mod sm2;
 pub mod state;
 pub mod telemetry;

@@ -219,7 +219,12 @@ struct FlagsPage {
     flags: Vec<FlagRow>,
     show_all: bool,
     notice: Option<&'static str>,
+    /// Questions that are leeches for several users: (key, summary, users).
+    leeches: Vec<(String, String, i64)>,
 }
+
+/// A question is listed among the shared leeches from this many users on.
+const SHARED_LEECH_USERS: i64 = 2;
 
 #[get("/flags")]
 async fn flags_page(
@@ -229,13 +234,41 @@ async fn flags_page(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let show = show_from(query.show.as_deref());
-    let flags = state.read(move |conn| Ok(list_flags(conn, show)?)).await?;
+    let (flags, leeches) = state
+        .read(move |conn| {
+            Ok((
+                list_flags(conn, show)?,
+                super::queries::shared_leeches(conn, SHARED_LEECH_USERS)?,
+            ))
+        })
+        .await?;
+    let leeches = leeches
+        .into_iter()
+        .map(|leech| {
+            let (set_slug, local_id) = leech
+                .question_key
+                .split_once('/')
+                .map(|(s, l)| (s.to_owned(), l.to_owned()))
+                .unwrap_or_default();
+            let summary = QuestionListItem {
+                set_slug,
+                local_id,
+                topic_title: String::new(),
+                difficulty: String::new(),
+                kind: String::new(),
+                prompt_md: leech.prompt_md,
+            }
+            .summary();
+            (leech.question_key, summary, leech.users)
+        })
+        .collect();
     let page = FlagsPage {
         nav: ctx.nav(),
         csrf: ctx.csrf.clone(),
         flags,
         show_all: show == Show::All,
         notice: Resolve::from_code(query.outcome.done.as_deref()).map(Resolve::message),
+        leeches,
     };
     Ok(ctx.html(StatusCode::OK, page.render()?))
 }

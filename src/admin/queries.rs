@@ -114,3 +114,49 @@ pub fn stored_fields(
         })
         .collect())
 }
+
+/// A question that is a leech for several users (see `progress::leech`): often a sign that it
+/// is unclear.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedLeech {
+    pub question_key: String,
+    pub prompt_md: String,
+    /// How many users' cards of it are leeches.
+    pub users: i64,
+}
+
+/// Questions that are leeches for at least `min_users` users, most users first.
+pub fn shared_leeches(conn: &mut DbConnection, min_users: i64) -> QueryResult<Vec<SharedLeech>> {
+    use crate::db::schema::{cards, questions};
+    use diesel::dsl::count_star;
+    let counts: Vec<(String, i64)> = cards::table
+        .filter(cards::lapses.ge(crate::progress::leech::LEECH_LAPSES))
+        .group_by(cards::question_id)
+        .having(count_star().ge(min_users))
+        .select((cards::question_id, count_star()))
+        .load(conn)?;
+    let ids: Vec<&String> = counts.iter().map(|(id, _)| id).collect();
+    let texts: std::collections::HashMap<String, (String, String)> = questions::table
+        .filter(questions::id.eq_any(ids))
+        .select((questions::id, questions::question_key, questions::prompt_md))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, key, prompt)| (id, (key, prompt)))
+        .collect();
+    let mut leeches: Vec<SharedLeech> = counts
+        .into_iter()
+        .filter_map(|(id, users)| {
+            texts.get(&id).map(|(key, prompt)| SharedLeech {
+                question_key: key.clone(),
+                prompt_md: prompt.clone(),
+                users,
+            })
+        })
+        .collect();
+    leeches.sort_by(|a, b| {
+        b.users
+            .cmp(&a.users)
+            .then_with(|| a.question_key.cmp(&b.question_key))
+    });
+    Ok(leeches)
+}

@@ -270,6 +270,11 @@ fn your_progress(
         })
         .collect();
     let next_due = match (card.suspended, card.due_day) {
+        (true, _) if crate::progress::leech::is_leech(card.lapses) => format!(
+            "suspended as a leech: you failed it {} times, so it stays out of your queue until \
+             you unsuspend it",
+            card.lapses
+        ),
         (true, _) => "suspended: it stays out of your queue".to_owned(),
         (false, Some(day)) => format!("next review on {}", day.format("%a %-d %b %Y")),
         (false, None) => "not studied yet".to_owned(),

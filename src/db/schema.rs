@@ -144,6 +144,7 @@ diesel::table! {
         before_lapses -> Integer,
         before_review_count -> Integer,
         before_last_reviewed_at -> Nullable<Timestamp>,
+        suspended_leech -> Bool,
     }
 }
 

@@ -516,6 +516,9 @@ async fn grade_answer(
         .await?;
     let topic = known_topic(&study.bank, fields.non_empty("topic"));
     match outcome {
+        GradeOutcome::Recorded(recorded) if recorded.suspended_leech => Ok(see_other(
+            &crate::progress::routes::leech_notice_path(&question.key, &topic),
+        )),
         GradeOutcome::Recorded(recorded) => {
             // Answer with the next question straight away: this instance's copy of the study
             // state follows the grade in memory, so the next page needs no query either.

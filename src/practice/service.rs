@@ -278,6 +278,8 @@ pub struct RecordedGrade {
     /// The user's study version before and after this grade.
     pub study_version_before: i64,
     pub study_version_after: i64,
+    /// This grade made the card a leech and suspended it (see `progress::leech`).
+    pub suspended_leech: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -387,6 +389,11 @@ pub fn grade_within_transaction(
         let lapses = before.lapses + i32::from(!request.grade.is_pass());
         (next, Some(due), lapses)
     };
+    // The 8th failure (and every 4th after) suspends the card as a leech; the review records
+    // it, so undoing the grade takes the suspension back.
+    let suspended_leech = lapses != before.lapses
+        && !before.suspended
+        && crate::progress::leech::failure_suspends(lapses);
     let card_version = request.expected_version + 1;
     let updated = diesel::update(
         cards::table
@@ -401,6 +408,7 @@ pub fn grade_within_transaction(
         cards::lapses.eq(lapses),
         cards::review_count.eq(before.review_count + 1),
         cards::last_reviewed_at.eq(Some(request.now)),
+        cards::suspended.eq(before.suspended || suspended_leech),
         cards::version.eq(card_version),
     ))
     .execute(conn)?;
@@ -437,6 +445,7 @@ pub fn grade_within_transaction(
             ),
             reviews::submission_id.eq(Some(&request.submission_id)),
             reviews::interview_item_id.eq(request.interview_item_id.as_deref()),
+            reviews::suspended_leech.eq(suspended_leech),
         ))
         .execute(conn)?;
     Ok(GradeOutcome::Recorded(RecordedGrade {
@@ -454,6 +463,7 @@ pub fn grade_within_transaction(
         card_version,
         study_version_before: study_version - 1,
         study_version_after: study_version,
+        suspended_leech,
     }))
 }
 
@@ -575,8 +585,9 @@ pub fn undo_last(
             (i32, i32, i32, Option<NaiveDate>),
             (i32, i32, Option<NaiveDateTime>),
             (i32, i32, i32, Option<NaiveDate>),
+            bool,
         );
-        let (before, counts, after): Before = reviews::table
+        let (before, counts, after, suspended_leech): Before = reviews::table
             .find(&last.review_id)
             .select((
                 (
@@ -596,6 +607,7 @@ pub fn undo_last(
                     reviews::after_easiness_hundredths,
                     reviews::after_due_day,
                 ),
+                reviews::suspended_leech,
             ))
             .get_result(conn)?;
         let current = card_state(conn, user_id, &last.question_id)?;
@@ -605,7 +617,12 @@ pub fn undo_last(
             to_i32(current.sm2.easiness_hundredths),
             current.due_day,
         );
-        if current_schedule != after || current.suspended || current.buried_until.is_some() {
+        // A grade that suspended the card as a leech left it suspended; any other suspension
+        // (or a burial) came after the grade.
+        if current_schedule != after
+            || current.suspended != suspended_leech
+            || current.buried_until.is_some()
+        {
             return Ok(UndoOutcome::CardChanged);
         }
         diesel::update(cards::table.find((user_id, &last.question_id)))
@@ -617,6 +634,7 @@ pub fn undo_last(
                 cards::lapses.eq(counts.0),
                 cards::review_count.eq(counts.1),
                 cards::last_reviewed_at.eq(counts.2),
+                cards::suspended.eq(false),
                 // A page drawn before the undo must not grade on top of it.
                 cards::version.eq(current.version + 1),
             ))

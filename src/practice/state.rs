@@ -154,7 +154,11 @@ impl StudyState {
     /// Applies a grade this instance recorded. Returns false (and changes nothing) when the
     /// grade was not made on top of this very state, so the caller must load it again.
     pub fn apply_grade(&mut self, grade: &RecordedGrade) -> bool {
-        if grade.study_version_before != self.version || grade.today != self.today {
+        // A grade that suspended its card as a leech takes it out of every list: load afresh.
+        if grade.study_version_before != self.version
+            || grade.today != self.today
+            || grade.suspended_leech
+        {
             return false;
         }
         let card = CardRow {

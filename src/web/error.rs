@@ -38,6 +38,9 @@ pub enum AppError {
     Import(#[source] crate::bank::import::ImportError),
     #[error("the export failed")]
     Export(#[source] crate::bank::export::ExportError),
+    /// The review log or the Anki file could not be written.
+    #[error("the progress export failed")]
+    ProgressExport(#[from] crate::progress::export::ExportError),
     /// JSON this server stored (an upload's preview) that could not be written or read back.
     #[error("could not write or read stored JSON")]
     StoredJson(#[from] serde_json::Error),

@@ -198,6 +198,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::accounts::settings_routes::routes)
         .configure(crate::practice::routes::routes)
         .configure(crate::interview::routes::routes)
+        .configure(crate::progress::routes::routes)
         .service(crate::admin::scope());
 }
 

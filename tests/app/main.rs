@@ -15,6 +15,7 @@ mod fixtures;
 mod import;
 mod interview;
 mod practice;
+mod progress;
 mod security;
 mod settings;
 mod study_loop;

@@ -513,3 +513,104 @@ fn an_admin_fixes_an_upload_previews_and_applies_it_and_candidates_see_it() {
     );
     findings.assert_clean();
 }
+
+#[test]
+fn a_new_user_studies_then_checks_progress_roadmap_and_readiness_and_downloads_the_log() {
+    let Some(browser) = Browser::start(DESKTOP.1, DESKTOP.2) else {
+        return;
+    };
+    let app = spawn_app(TestDb::sqlite(), &repo_root().join("questions"));
+    let mut findings = Findings::default();
+    browser.goto(&format!("{}/signup?next=/study", app.address));
+    browser.type_into("#username", "hopper");
+    browser.type_into("#password", "correct horse battery");
+    browser.press_key("Enter");
+    browser.wait_for_path("/study");
+
+    // Study four questions: reveal with Space, grade with a digit.
+    browser.click("#start");
+    let mut path = wait_for_path_change(&browser, "/study");
+    for grade in ["5", "4", "1", "3"] {
+        browser.press_key(" ");
+        assert!(browser.find("#answer").is_displayed());
+        browser.press_key(grade);
+        path = wait_for_path_change(&browser, &path);
+    }
+
+    // The navigation leads to the progress page, which counts them.
+    browser.click(".nav a[href='/progress']");
+    browser.wait_for_path("/progress");
+    let summary = browser.text("#heatmap-heading + p");
+    assert!(summary.starts_with("4 reviews on 1 day"), "{summary}");
+    assert!(browser.text("#streak-heading + p").contains("1 day"));
+    let states = browser.text("#card-states");
+    let states = states.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(states.contains("learning 4 "), "{states}");
+    findings.check(&browser, "progress");
+
+    browser.click(".progress-tabs a[href='/progress/roadmap']");
+    browser.wait_for_path("/progress/roadmap");
+    assert!(
+        browser.page_source().contains("👂"),
+        "a topic is heard of now"
+    );
+    findings.check(&browser, "roadmap");
+
+    // Without a date the readiness page points to the settings; set one three weeks ahead.
+    browser.click(".progress-tabs a[href='/progress/readiness']");
+    browser.wait_for_path("/progress/readiness");
+    assert!(browser.text("h2").contains("No interview date yet"));
+    browser.goto(&format!("{}/settings", app.address));
+    let date = (chrono::Utc::now() + chrono::Duration::days(21))
+        .format("%Y-%m-%d")
+        .to_string();
+    browser.execute(
+        "document.querySelector('#interview_date').value = arguments[0];",
+        vec![json!(date)],
+    );
+    browser.click("form[action='/settings'] button.primary");
+    browser.find(".notice");
+    browser.goto(&format!("{}/progress/readiness", app.address));
+    assert!(
+        browser.text("#days-left").contains("days left"),
+        "{}",
+        browser.text("#days-left")
+    );
+    let plan = browser.text("#plan");
+    assert!(plan.contains("new questions a day"), "{plan}");
+    findings.check(&browser, "readiness");
+
+    // One click applies the plan.
+    browser.click("#apply-plan");
+    let notice = browser.find(".notice[role=status]").text();
+    assert!(notice.contains("new questions a day"), "{notice}");
+    assert!(browser.find_all("#apply-plan").is_empty());
+    findings.check(&browser, "readiness-applied");
+
+    // The review log downloads as a file with a row per grade.
+    let downloads = tempfile::tempdir().unwrap();
+    browser.cdp(
+        "Page.setDownloadBehavior",
+        json!({ "behavior": "allow", "downloadPath": downloads.path().to_str().unwrap() }),
+    );
+    browser.goto(&format!("{}/progress", app.address));
+    browser.click("#download-reviews");
+    let file = downloads.path().join("rehearse-reviews.csv");
+    let started = Instant::now();
+    while !file.exists() {
+        assert!(started.elapsed() < WAIT, "the CSV did not download");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let csv_text = std::fs::read_to_string(&file).unwrap();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(csv_text.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    // Four grades, and the re-drill of the one graded 1 is not graded yet.
+    assert_eq!(rows.len(), 4, "{csv_text}");
+    assert_eq!(
+        rows.iter().map(|r| r[5].to_owned()).collect::<Vec<_>>(),
+        ["5", "4", "1", "3"]
+    );
+    findings.assert_clean();
+}

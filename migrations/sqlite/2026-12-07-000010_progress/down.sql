@@ -1,0 +1,2 @@
+DROP INDEX reviews_progress_by_day;
+ALTER TABLE reviews DROP COLUMN suspended_leech;

@@ -1,0 +1,816 @@
+//! Progress over HTTP on both databases: a seeded history gives the right numbers on the
+//! statistics, roadmap and readiness pages; another user's data never shows; the plan sets the
+//! daily limit; the CSV and Anki files parse back; the 8th failure suspends a leech (and undo
+//! takes it back); the admins see questions that are leeches for several users.
+
+use crate::helpers::{TestDb, Visitor, db_tests, location, spawn_app_with_clock};
+use crate::practice::{open_card, post_grade, study};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use rehearse::db::schema::{cards, questions, reviews, user_inactive_sets, users};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn d(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+fn at(text: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
+}
+
+fn user_id(conn: &mut rehearse::db::DbConnection, name: &str) -> String {
+    users::table
+        .filter(users::username.eq(name))
+        .select(users::id)
+        .get_result(conn)
+        .unwrap()
+}
+
+fn question_id(conn: &mut rehearse::db::DbConnection, key: &str) -> String {
+    questions::table
+        .filter(questions::question_key.eq(key))
+        .select(questions::id)
+        .get_result(conn)
+        .unwrap()
+}
+
+/// A review as the history holds it.
+struct Seeded<'a> {
+    key: &'a str,
+    day: &'a str,
+    grade: i32,
+    /// `None` for the first sight of a new question.
+    before_interval: Option<i32>,
+    after_interval: i32,
+    redrill: bool,
+    seconds: i64,
+    undone: bool,
+}
+
+fn seed_reviews(conn: &mut rehearse::db::DbConnection, user: &str, seeded: &[Seeded<'_>]) {
+    let start: i64 = reviews::table
+        .filter(reviews::user_id.eq(user))
+        .count()
+        .get_result(conn)
+        .unwrap();
+    for (n, r) in seeded.iter().enumerate() {
+        let day = d(r.day);
+        diesel::insert_into(reviews::table)
+            .values((
+                reviews::id.eq(uuid::Uuid::new_v4().to_string()),
+                reviews::user_id.eq(user),
+                reviews::question_id.eq(question_id(conn, r.key)),
+                reviews::grade.eq(r.grade),
+                reviews::source.eq(if n % 2 == 0 { "practice" } else { "interview" }),
+                reviews::is_redrill.eq(r.redrill),
+                reviews::reviewed_at.eq(day.and_hms_opt(10, 0, 0).unwrap()),
+                reviews::study_day.eq(day),
+                reviews::time_taken_ms.eq(r.seconds * 1000),
+                (
+                    reviews::before_repetitions.eq(1),
+                    reviews::before_interval_days.eq(r.before_interval.unwrap_or(0)),
+                    reviews::before_easiness_hundredths.eq(250),
+                    reviews::before_due_day.eq(r.before_interval.map(|_| day)),
+                ),
+                (
+                    reviews::after_repetitions.eq(1),
+                    reviews::after_interval_days.eq(r.after_interval),
+                    reviews::after_easiness_hundredths.eq(250),
+                    reviews::after_due_day.eq(Some(day)),
+                ),
+                reviews::undone_at.eq(r.undone.then(|| day.and_hms_opt(11, 0, 0).unwrap())),
+                reviews::seq.eq(start + i64::try_from(n).unwrap() + 1),
+            ))
+            .execute(conn)
+            .unwrap();
+    }
+}
+
+/// A card: (key, repetitions, interval, due day, suspended, lapses, last graded).
+fn seed_card(
+    conn: &mut rehearse::db::DbConnection,
+    user: &str,
+    (key, reps, interval, due, suspended, lapses, last): (&str, i32, i32, &str, bool, i32, &str),
+) {
+    diesel::insert_into(cards::table)
+        .values((
+            cards::user_id.eq(user),
+            cards::question_id.eq(question_id(conn, key)),
+            cards::repetitions.eq(reps),
+            cards::interval_days.eq(interval),
+            cards::due_day.eq(Some(d(due))),
+            cards::suspended.eq(suspended),
+            cards::lapses.eq(lapses),
+            cards::review_count.eq(1),
+            cards::last_reviewed_at.eq(Some(at(last))),
+        ))
+        .execute(conn)
+        .unwrap();
+}
+
+fn bump(conn: &mut rehearse::db::DbConnection, user: &str) {
+    diesel::update(users::table.find(user))
+        .set(users::study_version.eq(users::study_version + 1))
+        .execute(conn)
+        .unwrap();
+}
+
+/// Ada's history (bank: alpha q01–q06 in topic alpha-basics, beta q01–q02 in area beta), and
+/// bob's, which must never show on ada's pages.
+fn seed_history(app: &crate::helpers::TestApp) {
+    let mut conn = app.db.writer().unwrap();
+    let ada = user_id(&mut conn, "ada");
+    let bob = user_id(&mut conn, "bob");
+    let r = |key, day, grade, before_interval, seconds| Seeded {
+        key,
+        day,
+        grade,
+        before_interval,
+        after_interval: 6,
+        redrill: false,
+        seconds,
+        undone: false,
+    };
+    seed_reviews(
+        &mut conn,
+        &ada,
+        &[
+            r("alpha/q01", "2026-12-07", 4, Some(6), 30), // young, passed
+            r("alpha/q02", "2026-12-07", 2, Some(25), 30), // mature, failed
+            r("alpha/q03", "2026-12-06", 5, None, 60),    // first sight: no retention
+            r("alpha/q01", "2026-12-05", 3, Some(1), 45), // young, passed
+            r("alpha/q02", "2026-10-01", 5, Some(30), 20), // mature, passed, 67 days ago
+            Seeded {
+                undone: true,
+                ..r("beta/q01", "2026-12-07", 0, Some(3), 600)
+            },
+            Seeded {
+                redrill: true,
+                ..r("alpha/q02", "2026-12-07", 1, Some(1), 15)
+            },
+        ],
+    );
+    for card in [
+        (
+            "alpha/q01",
+            2,
+            6,
+            "2026-12-13",
+            false,
+            0,
+            "2026-12-07 10:00",
+        ),
+        (
+            "alpha/q02",
+            0,
+            1,
+            "2026-12-08",
+            false,
+            1,
+            "2026-12-07 10:00",
+        ),
+        (
+            "alpha/q03",
+            1,
+            1,
+            "2026-12-07",
+            false,
+            0,
+            "2026-12-06 10:00",
+        ),
+        ("alpha/q04", 0, 1, "2026-12-05", true, 8, "2026-12-04 10:00"),
+        (
+            "beta/q01",
+            4,
+            30,
+            "2027-01-06",
+            false,
+            0,
+            "2026-12-15 10:00",
+        ),
+        (
+            "beta/q02",
+            3,
+            21,
+            "2027-01-10",
+            false,
+            0,
+            "2026-11-01 10:00",
+        ),
+    ] {
+        seed_card(&mut conn, &ada, card);
+    }
+    // Bob studied a lot today and has every card mature.
+    let many: Vec<Seeded> = (0..40)
+        .map(|_| r("alpha/q05", "2026-12-07", 0, Some(40), 100))
+        .collect();
+    seed_reviews(&mut conn, &bob, &many);
+    for key in ["alpha/q05", "alpha/q06"] {
+        seed_card(
+            &mut conn,
+            &bob,
+            (key, 5, 60, "2026-12-08", false, 9, "2026-12-07 10:00"),
+        );
+    }
+    bump(&mut conn, &ada);
+    bump(&mut conn, &bob);
+}
+
+/// The text of the table row whose header cell is `header`, tags removed.
+fn row_text(page: &str, header: &str) -> String {
+    let marker = format!("<th scope=\"row\">{header}</th>");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no row {header}: {page}"));
+    let end = page[start..].find("</tr>").unwrap() + start;
+    strip_tags(&page[start..end])
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn setup(test_db: TestDb) -> (crate::practice::Study, Visitor) {
+    let s = study(test_db, 6, 2, "2026-12-07T12:00:00Z");
+    let bob = s.app.new_visitor();
+    assert_eq!(bob.sign_up("bob", PASSWORD).status(), 303);
+    seed_history(&s.app);
+    (s, bob)
+}
+
+fn a_seeded_history_shows_the_right_statistics(test_db: TestDb) {
+    let (s, bob) = setup(test_db);
+    let response = s.app.get("/progress");
+    assert_eq!(response.status(), 200);
+    let page = response.text().unwrap();
+    // Undone grades are left out; bob's 40 never show.
+    assert!(
+        page.contains("6 reviews on 4 days; the busiest day had 3."),
+        "{page}"
+    );
+    assert!(page.contains(">3 days</p>"), "streak: {page}");
+    assert_eq!(
+        row_text(&page, "Young cards (interval under 21 days)"),
+        "Young cards (interval under 21 days) 100 % (2 of 2) 100 % (2 of 2)"
+    );
+    assert_eq!(
+        row_text(&page, "Mature cards (interval 21 days or more)"),
+        "Mature cards (interval 21 days or more) 0 % (0 of 1) 50 % (1 of 2)"
+    );
+    for (state, count) in [
+        ("new", 2),
+        ("learning", 2),
+        ("young", 1),
+        ("mature", 2),
+        ("suspended", 1),
+        ("buried", 0),
+    ] {
+        let row = row_text(&page, state);
+        assert!(row.starts_with(&format!("{state} {count} ")), "{row}");
+    }
+    // Due in the next 30 days: q03 today, q02 tomorrow, q01 on the 13th; beta is later.
+    assert!(page.contains(">3 reviews</p>"), "{page}");
+    assert!(
+        page.contains("<title>Sun 13 Dec: 1 review</title>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<title>Mon 7 Dec: 1 review</title>"),
+        "{page}"
+    );
+    // Time: 30 + 30 + 15 s today, 60 s yesterday, 45 s on the 5th (the undone 600 s is not).
+    assert!(page.contains("3 min in the last 30 days"), "{page}");
+    assert!(page.contains("<title>Mon 7 Dec: 1 min</title>"), "{page}");
+    // The heatmap has a cell for every day of the year, the month table the totals.
+    assert_eq!(page.matches("rx=\"2\"><title>").count(), 365);
+    assert!(
+        page.contains("<td>Dec 2026</td><td>5</td><td>3</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>Oct 2026</td><td>1</td><td>1</td>"),
+        "{page}"
+    );
+    // The leech is listed with its failures.
+    assert!(page.contains("failed 8 times"), "{page}");
+    assert!(page.contains("/questions/alpha/q04"), "{page}");
+
+    // Bob sees his own numbers only.
+    let theirs = bob.get("/progress").text().unwrap();
+    assert!(theirs.contains("40 reviews on 1 day"), "{theirs}");
+    assert!(theirs.contains(">1 day</p>"), "{theirs}");
+    assert!(!theirs.contains("/questions/alpha/q04"));
+    assert_eq!(
+        row_text(&theirs, "Mature cards (interval 21 days or more)"),
+        "Mature cards (interval 21 days or more) 0 % (0 of 40) 0 % (0 of 40)"
+    );
+}
+
+fn the_roadmap_shows_each_topics_earned_level(test_db: TestDb) {
+    let (s, bob) = setup(test_db);
+    let page = s.app.get("/progress/roadmap").text().unwrap();
+    let text = strip_tags(&page);
+    // Alpha: 2 known, 2 heard (failing now), 2 not started; beta: both mature.
+    assert!(
+        text.contains(
+            "Alpha things 👂 heard 6 questions: 0 used, 2 known, 2 heard, 2 not started."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Alpha basics 👂 heard 2 of 6 known"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Beta things 🖐️ used 2 questions: 2 used, 0 known, 0 heard, 0 not started."),
+        "{text}"
+    );
+    // Topics per level: alpha-basics heard, beta (an area without subtopics) used.
+    assert!(row_text(&page, &level_header("none", "·", "not started")).ends_with(" 0"));
+    assert!(row_text(&page, &level_header("heard", "👂", "heard")).ends_with(" 1"));
+    assert!(row_text(&page, &level_header("used", "🖐️", "used")).ends_with(" 1"));
+    assert!(
+        page.contains("href=\"/study?topic=alpha-basics\""),
+        "{page}"
+    );
+    // Every rule is on the page.
+    assert!(text.contains("every question passed at least once and none failing now"));
+
+    // Bob's cards: alpha q05 and q06 used, nothing else.
+    let theirs = strip_tags(&bob.get("/progress/roadmap").text().unwrap());
+    assert!(
+        theirs.contains(
+            "Alpha things 👂 heard 6 questions: 2 used, 0 known, 0 heard, 4 not started."
+        ),
+        "{theirs}"
+    );
+    assert!(theirs.contains("Beta things · not started"), "{theirs}");
+}
+
+fn level_header(css: &str, mark: &str, name: &str) -> String {
+    format!(
+        "<span class=\"level level-{css}\"><span aria-hidden=\"true\">{mark}</span> {name}</span>"
+    )
+}
+
+fn set_interview(s: &crate::practice::Study, date: &str) {
+    let mut conn = s.app.db.writer().unwrap();
+    diesel::update(users::table.filter(users::username.eq("ada")))
+        .set((
+            users::interview_date.eq(Some(d(date))),
+            users::study_version.eq(users::study_version + 1),
+        ))
+        .execute(&mut *conn)
+        .unwrap();
+}
+
+fn readiness_shows_the_figures_the_plan_and_in_the_last_days_the_final_review(test_db: TestDb) {
+    let (s, bob) = setup(test_db);
+    // No date yet: the page says where to set it.
+    let page = s.app.get("/progress/readiness").text().unwrap();
+    assert!(page.contains("No interview date yet"), "{page}");
+
+    set_interview(&s, "2026-12-20");
+    let page = s.app.get("/progress/readiness").text().unwrap();
+    assert!(page.contains(">13 days left</p>"), "{page}");
+    // Ready: beta q01 and q02 (passed, due after the 20th); 2 of 8.
+    assert!(page.contains("id=\"overall-readiness\">25 %</p>"), "{page}");
+    let areas = strip_tags(&page);
+    assert!(areas.contains("Alpha things 0 % 0 of 6"), "{areas}");
+    assert!(areas.contains("Beta things 100 % 2 of 2"), "{areas}");
+    // Two new questions over 12 days: 1 a day.
+    assert!(areas.contains("each of the 2 questions"), "{areas}");
+    assert!(
+        areas.contains("take 1 new question a day for the next 12 days"),
+        "{areas}"
+    );
+    assert!(!page.contains("id=\"final-review\""));
+    // The statistics page sums it up.
+    let stats = s.app.get("/progress").text().unwrap();
+    assert!(stats.contains("25 % ready"), "{stats}");
+
+    // One click sets the limit (a POST with the CSRF token).
+    let csrf = s.app.csrf_from("/progress/readiness");
+    let refused = s.app.post_form("/progress/readiness/plan", &[]);
+    assert_ne!(
+        refused.status(),
+        303,
+        "a form without its CSRF token is refused"
+    );
+    let applied = s
+        .app
+        .post_form("/progress/readiness/plan", &[("csrf", csrf.as_str())]);
+    assert_eq!(applied.status(), 303);
+    assert_eq!(location(&applied), "/progress/readiness?applied=1");
+    {
+        let mut conn = s.app.db.reader().unwrap();
+        let limits: Vec<(String, i32)> = users::table
+            .select((users::username, users::new_per_day))
+            .order(users::username)
+            .load(&mut *conn)
+            .unwrap();
+        assert_eq!(limits, vec![("ada".into(), 1), ("bob".into(), 20)]);
+    }
+    let page = s.app.get(&location(&applied)).text().unwrap();
+    assert!(
+        page.contains("you now get up to 1 new questions a day"),
+        "{page}"
+    );
+    assert!(page.contains("Your limit already matches the plan."));
+    // The study queue follows the new limit at once.
+    let queue = s.app.get("/study").text().unwrap();
+    assert!(queue.contains("<strong>1</strong> new"), "{queue}");
+
+    // The day before: the final review, failed first, then the longest unseen; the
+    // suspended leech is left out.
+    s.clock.set("2026-12-19T12:00:00Z");
+    let page = s.app.get("/progress/readiness").text().unwrap();
+    assert!(page.contains(">Tomorrow</p>"), "{page}");
+    let list_start = page.find("id=\"final-review\"").expect("a final review");
+    let list = &page[list_start..page[list_start..].find("</ol>").unwrap() + list_start];
+    let order: Vec<usize> = ["alpha/q02", "beta/q02", "alpha/q03", "alpha/q01"]
+        .iter()
+        .map(|key| {
+            list.find(&format!("/study/q/{key}\""))
+                .unwrap_or_else(|| panic!("{key} missing: {list}"))
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{list}");
+    assert!(
+        !list.contains("alpha/q04") && !list.contains("beta/q01\""),
+        "{list}"
+    );
+    assert!(list.contains("failed last time"));
+    // Too close now to see the 2 new questions twice.
+    assert!(
+        page.contains("no longer time to see each of them twice"),
+        "{page}"
+    );
+    // Bob has no date: his page has none of this.
+    assert!(
+        bob.get("/progress/readiness")
+            .text()
+            .unwrap()
+            .contains("No interview date yet")
+    );
+}
+
+fn the_review_log_csv_parses_back_with_only_the_users_reviews(test_db: TestDb) {
+    let (s, bob) = setup(test_db);
+    let response = s.app.get("/progress/reviews.csv");
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let body = response.text().unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        rehearse::progress::export::REVIEW_LOG_HEADER
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    // Seven seeded, one undone.
+    assert_eq!(rows.len(), 6);
+    let first = &rows[0];
+    assert_eq!(
+        first.iter().collect::<Vec<_>>(),
+        [
+            "2026-12-07T10:00:00Z",
+            "2026-12-07",
+            "alpha/q01",
+            "alpha",
+            "Alpha basics",
+            "4",
+            "6",
+            "6",
+            "practice",
+            "no",
+            "30.0"
+        ]
+    );
+    assert!(rows.iter().any(|r| &r[8] == "interview"));
+    assert!(rows.iter().any(|r| &r[9] == "yes"));
+    assert!(
+        rows.iter().all(|r| &r[2] != "beta/q01"),
+        "the undone grade is not listed"
+    );
+    // Bob's log has his 40 and nothing of ada's.
+    let theirs = bob.get("/progress/reviews.csv").text().unwrap();
+    let their_rows: Vec<csv::StringRecord> = csv::Reader::from_reader(theirs.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(their_rows.len(), 40);
+    assert!(their_rows.iter().all(|r| &r[2] == "alpha/q05"));
+}
+
+fn the_anki_file_has_one_sanitized_row_per_question_of_the_active_sets(test_db: TestDb) {
+    let bank = tempfile::tempdir().unwrap();
+    std::fs::write(
+        bank.path().join("topics.yaml"),
+        "format: 1\ntopics:\n  - id: web\n    title: The web\n",
+    )
+    .unwrap();
+    std::fs::write(
+        bank.path().join("web.yaml"),
+        "format: 1\nset: web\ntitle: Web\nquestions:\n  - id: xss\n    topic: web\n    difficulty: mid\n    kind: concept\n    tags: [security, html escaping]\n    prompt: \"What does **this** do? <script>alert(1)</script> <b onclick=\\\"x()\\\">hi</b>\"\n    answer: |\n      It runs:\n\n      ```js\n      console.log('a\\tb');\n      ```\n    key_points:\n      - escape <output>\n  - id: plain\n    topic: web\n    difficulty: junior\n    kind: concept\n    prompt: A plain question?\n    answer: A plain answer.\n    key_points:\n      - one\n",
+    )
+    .unwrap();
+    std::fs::write(
+        bank.path().join("other.yaml"),
+        "format: 1\nset: other\ntitle: Other\nquestions:\n  - id: q1\n    topic: web\n    difficulty: junior\n    kind: concept\n    prompt: Another set?\n    answer: Yes.\n    key_points:\n      - yes\n",
+    )
+    .unwrap();
+    let clock = crate::helpers::TestClock::at("2026-12-07T12:00:00Z");
+    let app = spawn_app_with_clock(test_db, bank.path(), clock);
+    assert_eq!(app.sign_up("ada", PASSWORD).status(), 303);
+    {
+        let mut conn = app.db.writer().unwrap();
+        let ada = user_id(&mut conn, "ada");
+        diesel::insert_into(user_inactive_sets::table)
+            .values((
+                user_inactive_sets::user_id.eq(&ada),
+                user_inactive_sets::set_slug.eq("other"),
+            ))
+            .execute(&mut *conn)
+            .unwrap();
+        bump(&mut conn, &ada);
+    }
+    let response = app.get("/progress/anki.txt");
+    assert_eq!(response.status(), 200);
+    let body = response.text().unwrap();
+    assert!(body.starts_with("#separator:tab\n#html:true\n"), "{body}");
+    let data: String = body
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let rows: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .has_headers(false)
+        .from_reader(data.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    // The rows are the questions of the active set, in order; the inactive set is left out.
+    let mut conn = app.db.reader().unwrap();
+    let expected: Vec<(String, String)> = questions::table
+        .filter(questions::set_slug.eq("web"))
+        .order(questions::position)
+        .select((questions::prompt_html, questions::answer_html))
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(rows.len(), expected.len());
+    for (row, (prompt, answer)) in rows.iter().zip(&expected) {
+        assert_eq!(&row[0], prompt);
+        assert!(row[1].starts_with(answer.as_str()), "{}", &row[1]);
+        assert!(row[2].starts_with("web web "), "{}", &row[2]);
+    }
+    let xss = &rows[0];
+    assert!(xss[0].contains("<strong>this</strong>"), "{}", &xss[0]);
+    for field in xss.iter() {
+        assert!(!field.to_lowercase().contains("<script"), "{field}");
+        assert!(!field.contains("onclick"), "{field}");
+    }
+    assert!(
+        xss[1].contains("<li>escape &lt;output&gt;</li>"),
+        "{}",
+        &xss[1]
+    );
+    assert_eq!(&xss[2], "web web mid security html_escaping");
+    assert!(!body.contains("Another set?"));
+}
+
+fn the_eighth_failure_suspends_a_leech_with_a_notice_and_undo_takes_it_back(test_db: TestDb) {
+    let s = study(test_db, 2, 0, "2026-12-07T12:00:00Z");
+    {
+        let mut conn = s.app.db.writer().unwrap();
+        let ada = user_id(&mut conn, "ada");
+        seed_card(
+            &mut conn,
+            &ada,
+            (
+                "alpha/q01",
+                3,
+                10,
+                "2026-12-07",
+                false,
+                7,
+                "2026-11-27 10:00",
+            ),
+        );
+        bump(&mut conn, &ada);
+    }
+    let card = open_card(&s.app, "alpha/q01");
+    let response = post_grade(&s.app, "alpha/q01", &card, 1);
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/progress/leech/alpha/q01");
+    let notice = s.app.get("/progress/leech/alpha/q01").text().unwrap();
+    assert!(notice.contains("failed <strong>"), "{notice}");
+    assert!(notice.contains(" 8 times"), "{notice}");
+    assert!(notice.contains("action=\"/study/q/alpha/q01/unsuspend\""));
+    let stored = |app: &crate::helpers::TestApp| -> (bool, i32, bool) {
+        let mut conn = app.db.reader().unwrap();
+        let (suspended, lapses) = cards::table
+            .inner_join(questions::table)
+            .filter(questions::question_key.eq("alpha/q01"))
+            .select((cards::suspended, cards::lapses))
+            .get_result::<(bool, i32)>(&mut *conn)
+            .unwrap();
+        let leech_review = reviews::table
+            .filter(reviews::suspended_leech.eq(true))
+            .filter(reviews::undone_at.is_null())
+            .count()
+            .get_result::<i64>(&mut *conn)
+            .unwrap()
+            > 0;
+        (suspended, lapses, leech_review)
+    };
+    assert_eq!(stored(&s.app), (true, 8, true));
+    // Out of the queue (not even in today's re-drill), listed on the progress page and
+    // explained on its own page.
+    let queue = s.app.get("/study").text().unwrap();
+    assert!(queue.contains("<strong>0</strong> again today"), "{queue}");
+    assert!(
+        !queue.contains("</span> What is alpha widget number 1?"),
+        "{queue}"
+    );
+    assert!(
+        s.app
+            .get("/progress")
+            .text()
+            .unwrap()
+            .contains("failed 8 times")
+    );
+    assert!(
+        s.app
+            .get("/questions/alpha/q01")
+            .text()
+            .unwrap()
+            .contains("suspended as a leech")
+    );
+
+    // Undo takes the grade and the suspension back.
+    let csrf = s.app.csrf_from("/study");
+    let undone = s.app.post_form("/study/undo", &[("csrf", csrf.as_str())]);
+    assert_eq!(location(&undone), "/study/q/alpha/q01");
+    assert_eq!(stored(&s.app), (false, 7, false));
+    // The notice no longer applies.
+    assert_eq!(
+        location(&s.app.get("/progress/leech/alpha/q01")),
+        "/questions/alpha/q01"
+    );
+
+    // Failing it again suspends it again; unsuspending from the notice brings it back.
+    let card = open_card(&s.app, "alpha/q01");
+    assert_eq!(
+        location(&post_grade(&s.app, "alpha/q01", &card, 0)),
+        "/progress/leech/alpha/q01"
+    );
+    let csrf = s.app.csrf_from("/progress/leech/alpha/q01");
+    let back = s
+        .app
+        .post_form("/study/q/alpha/q01/unsuspend", &[("csrf", csrf.as_str())]);
+    assert_eq!(back.status(), 303);
+    assert!(!stored(&s.app).0);
+    // Its 9th failure does not suspend it (the next time is the 12th).
+    s.clock.set("2026-12-08T12:00:00Z");
+    let card = open_card(&s.app, "alpha/q01");
+    let response = post_grade(&s.app, "alpha/q01", &card, 0);
+    assert!(
+        location(&response).starts_with("/study/q/"),
+        "{}",
+        location(&response)
+    );
+    assert!(!stored(&s.app).0);
+    assert_eq!(stored(&s.app).1, 9);
+}
+
+fn a_mock_interview_failure_can_make_a_leech_too(test_db: TestDb) {
+    let s = study(test_db, 1, 0, "2026-12-07T12:00:00Z");
+    {
+        let mut conn = s.app.db.writer().unwrap();
+        let ada = user_id(&mut conn, "ada");
+        seed_card(
+            &mut conn,
+            &ada,
+            (
+                "alpha/q01",
+                3,
+                10,
+                "2026-12-20",
+                false,
+                7,
+                "2026-11-27 10:00",
+            ),
+        );
+        bump(&mut conn, &ada);
+    }
+    let csrf = s.app.csrf_from("/interviews/new");
+    let started = s.app.post_form(
+        "/interviews",
+        &[
+            ("csrf", csrf.as_str()),
+            ("count", "1"),
+            ("difficulty", "any"),
+            ("timing", "untimed"),
+        ],
+    );
+    assert_eq!(started.status(), 303, "{}", started.text().unwrap());
+    let interview = location(&started);
+    let page = s.app.get(&interview).text().unwrap();
+    let item = crate::helpers::hidden_value(&page, "item").unwrap();
+    let csrf = crate::helpers::hidden_value(&page, "csrf").unwrap();
+    let graded = s.app.post_form(
+        &format!("{interview}/grade"),
+        &[
+            ("csrf", csrf.as_str()),
+            ("item", item.as_str()),
+            ("grade", "1"),
+        ],
+    );
+    assert_eq!(graded.status(), 303);
+    let mut conn = s.app.db.reader().unwrap();
+    let (suspended, lapses): (bool, i32) = cards::table
+        .select((cards::suspended, cards::lapses))
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!((suspended, lapses), (true, 8));
+    drop(conn);
+    assert!(
+        s.app
+            .get("/progress")
+            .text()
+            .unwrap()
+            .contains("failed 8 times")
+    );
+}
+
+fn admins_see_questions_that_are_leeches_for_several_users(test_db: TestDb) {
+    let s = study(test_db, 3, 0, "2026-12-07T12:00:00Z");
+    let root = s.app.new_visitor();
+    crate::admin::admin(&s.app, &root, "root");
+    let bob = s.app.new_visitor();
+    assert_eq!(bob.sign_up("bob", PASSWORD).status(), 303);
+    {
+        let mut conn = s.app.db.writer().unwrap();
+        for (name, key, lapses) in [
+            ("ada", "alpha/q02", 8),
+            ("bob", "alpha/q02", 12),
+            ("root", "alpha/q02", 9),
+            ("ada", "alpha/q03", 8),
+            ("bob", "alpha/q03", 7),
+        ] {
+            let id = user_id(&mut conn, name);
+            seed_card(
+                &mut conn,
+                &id,
+                (key, 0, 1, "2026-12-08", true, lapses, "2026-12-07 10:00"),
+            );
+        }
+    }
+    let page = root.get("/admin/flags").text().unwrap();
+    let start = page.find("id=\"shared-leeches\"").unwrap();
+    let section = &page[start..];
+    assert!(section.contains("/questions/alpha/q02"), "{section}");
+    assert!(
+        section.contains("<td data-label=\"Users\">3</td>"),
+        "{section}"
+    );
+    // A leech for one user only is not listed.
+    assert!(!section.contains("/questions/alpha/q03"), "{section}");
+}
+
+db_tests!(
+    a_seeded_history_shows_the_right_statistics,
+    the_roadmap_shows_each_topics_earned_level,
+    readiness_shows_the_figures_the_plan_and_in_the_last_days_the_final_review,
+    the_review_log_csv_parses_back_with_only_the_users_reviews,
+    the_anki_file_has_one_sanitized_row_per_question_of_the_active_sets,
+    the_eighth_failure_suspends_a_leech_with_a_notice_and_undo_takes_it_back,
+    a_mock_interview_failure_can_make_a_leech_too,
+    admins_see_questions_that_are_leeches_for_several_users,
+);
