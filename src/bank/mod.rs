@@ -1,6 +1,7 @@
 //! The question bank: the YAML format, its validator, Markdown rendering, import and export.
 
 pub mod cache;
+pub mod duplicates;
 pub mod export;
 pub mod import;
 pub mod load;
