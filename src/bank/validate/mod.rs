@@ -44,7 +44,8 @@ pub struct SourceFile {
 pub struct Context {
     /// Topics already known (from the database) when no topics file is among the inputs.
     pub known_topics: HashSet<String>,
-    /// Question keys (`set/id`) that exist outside the given set files.
+    /// Question keys (`set/id`) already imported. Those of the sets the batch holds are
+    /// ignored: the batch replaces them.
     pub known_question_keys: HashSet<String>,
 }
 
@@ -57,8 +58,8 @@ pub fn validate(files: &[SourceFile], context: &Context) -> Result<Bank, Vec<Pro
         Some(list) => list.iter().map(|t| t.id.as_str().to_owned()).collect(),
         None => context.known_topics.clone(),
     };
-    let (sets, pending_refs) = check_sets(&sorted.sets, &topic_ids, &mut problems);
-    check_follow_ups(&sets, pending_refs, context, &mut problems);
+    let (sets, slugs, pending_refs) = check_sets(&sorted.sets, &topic_ids, &mut problems);
+    check_follow_ups(&sets, &slugs, pending_refs, context, &mut problems);
     let coverage = check_coverage(&sorted.coverage, &topic_ids, &mut problems);
     if problems.is_empty() {
         Ok(Bank {
@@ -88,12 +89,13 @@ fn check_topics(files: &[(&SourceFile, Node)], problems: &mut Vec<Problem>) -> O
     topics
 }
 
-/// The question sets, each slug once, and the follow-ups their questions name.
+/// The question sets, each slug once; the slugs the files name (of sets with problems too);
+/// and the follow-ups their questions name.
 fn check_sets(
     files: &[(&SourceFile, Node)],
     topic_ids: &HashSet<String>,
     problems: &mut Vec<Problem>,
-) -> (Vec<QuestionSet>, Vec<PendingRef>) {
+) -> (Vec<QuestionSet>, HashSet<String>, Vec<PendingRef>) {
     let mut sets = Vec::new();
     let mut origin: HashMap<String, (String, Pos)> = HashMap::new();
     let mut pending_refs = Vec::new();
@@ -106,22 +108,33 @@ fn check_sets(
             sets.push(set);
         }
     }
-    (sets, pending_refs)
+    (sets, origin.into_keys().collect(), pending_refs)
 }
 
-/// Every follow-up must name another question, in these sets or already imported.
+/// Every follow-up must name another question: in these sets, or imported before in a set
+/// the batch does not replace.
 fn check_follow_ups(
     sets: &[QuestionSet],
+    slugs_in_batch: &HashSet<String>,
     pending_refs: Vec<PendingRef>,
     context: &Context,
     problems: &mut Vec<Problem>,
 ) {
-    let mut all_keys: HashSet<String> = context.known_question_keys.clone();
-    for set in sets {
-        for q in &set.questions {
-            all_keys.insert(format!("{}/{}", set.slug, q.id));
-        }
-    }
+    let in_batch: HashSet<String> = sets
+        .iter()
+        .flat_map(|set| {
+            set.questions
+                .iter()
+                .map(move |q| format!("{}/{}", set.slug, q.id))
+        })
+        .collect();
+    let exists = |key: &str| {
+        in_batch.contains(key)
+            || (context.known_question_keys.contains(key)
+                && key
+                    .split_once('/')
+                    .is_none_or(|(set, _)| !slugs_in_batch.contains(set)))
+    };
     for r in pending_refs {
         if r.key == r.owner {
             problems.push(Problem::at(
@@ -129,7 +142,7 @@ fn check_follow_ups(
                 r.pos,
                 format!("follow-up \"{}\" points at the question itself", r.written),
             ));
-        } else if !all_keys.contains(&r.key) {
+        } else if !exists(&r.key) {
             problems.push(Problem::at(
                 &r.path,
                 r.pos,
@@ -237,6 +250,29 @@ mod tests {
         assert_eq!(resolve_ref("a", "s"), Some("s/a".into()));
         assert_eq!(resolve_ref("t/a", "s"), Some("t/a".into()));
         assert_eq!(resolve_ref("t/a/b", "s"), None);
+    }
+
+    #[test]
+    fn a_batch_replaces_its_sets_so_their_old_questions_no_longer_answer_follow_ups() {
+        let context = Context {
+            known_topics: HashSet::new(),
+            known_question_keys: ["loop/dropped".to_owned(), "other/kept".to_owned()].into(),
+        };
+        let check = |follow_up: &str| {
+            let text = set_with(&format!("    follow_ups: [{follow_up}]\n"));
+            match validate(&[file("t.yaml", TOPICS), file("s.yaml", &text)], &context) {
+                Ok(_) => vec![],
+                Err(p) => p.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            }
+        };
+        // Another set's stored question still counts; one of the set the batch replaces does not.
+        assert_eq!(check("other/kept"), Vec::<String>::new());
+        assert_eq!(
+            check("dropped"),
+            vec![
+                "s.yaml:12:18: follow-up \"dropped\" does not match any question (looked for loop/dropped)"
+            ]
+        );
     }
 
     proptest! {
