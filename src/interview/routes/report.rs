@@ -116,14 +116,7 @@ pub(super) async fn show_report(
                 area_title: row.area_title.clone(),
                 is_follow_up: row.is_follow_up,
                 result: match row.outcome {
-                    Outcome::Graded(g) => format!(
-                        "{g}/5 ({})",
-                        u8::try_from(g)
-                            .ok()
-                            .and_then(Grade::new)
-                            .map(Grade::label)
-                            .unwrap_or("?")
-                    ),
+                    Outcome::Graded(g) => format!("{g}/5 ({})", Grade::stored_label(g)),
                     Outcome::Skipped => "skipped".into(),
                     Outcome::NotReached => "not reached".into(),
                 },

@@ -1,7 +1,8 @@
 //! The steps of an interview: reveal the answer, grade it, skip the question, or end the
 //! interview early. Each is a small form; the page that follows is the question or the report.
 
-use crate::accounts::service::load_settings;
+use crate::accounts::service::{SessionUser, load_settings};
+use crate::db::DbConnection;
 use crate::interview::service::{self, StepOutcome};
 use crate::sm2::Grade;
 use crate::state::AppState;
@@ -11,20 +12,44 @@ use crate::web::see_other;
 use actix_web::{HttpResponse, post, web};
 use std::sync::Arc;
 
-/// The form of a step: the CSRF token and which question the page was showing.
-fn step_fields(fields: &Fields) -> Result<String, AppError> {
-    fields.non_empty("item").ok_or_else(|| {
-        AppError::BadRequest(
-            "This page is missing part of its form. Reload it and try again.".into(),
-        )
-    })
+/// What every step's form carries: the interview (from the path), the question the page was
+/// showing (a page left open on an earlier question changes nothing), and who sent it.
+struct Step {
+    id: String,
+    item: String,
+    user_id: String,
 }
 
-fn after_step(id: &str, outcome: StepOutcome) -> HttpResponse {
-    match outcome {
+impl Step {
+    fn read(
+        path: web::Path<String>,
+        user: &SessionUser,
+        fields: &Fields,
+    ) -> Result<Step, AppError> {
+        let item = fields.non_empty("item").ok_or_else(|| {
+            AppError::BadRequest(
+                "This page is missing part of its form. Reload it and try again.".into(),
+            )
+        })?;
+        Ok(Step {
+            id: path.into_inner(),
+            item,
+            user_id: user.user_id.clone(),
+        })
+    }
+}
+
+/// Runs a step on the writer, then shows the interview, or its report once it is over.
+async fn run_step<F>(state: &AppState, step: Step, write: F) -> Result<HttpResponse, AppError>
+where
+    F: Fn(&mut DbConnection, &Step) -> Result<StepOutcome, AppError> + Send + 'static,
+{
+    let id = step.id.clone();
+    let outcome = state.write(move |conn| write(conn, &step)).await?;
+    Ok(match outcome {
         StepOutcome::Over => see_other(&format!("/interviews/{id}/report")),
         StepOutcome::Done | StepOutcome::NotCurrent => see_other(&format!("/interviews/{id}")),
-    }
+    })
 }
 
 #[post("/interviews/{id}/reveal")]
@@ -33,20 +58,15 @@ pub(super) async fn reveal(
     path: web::Path<String>,
     SignedInForm { user, fields, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let item = step_fields(&fields)?;
-    let id = path.into_inner();
+    let step = Step::read(path, &user, &fields)?;
     let notes: String = fields.get("notes").chars().take(20_000).collect();
-    let user_id = user.user_id.clone();
     let now = state.clock.now().naive_utc();
-    let target = id.clone();
-    let outcome = state
-        .write(move |conn| {
-            Ok(service::reveal(
-                conn, &user_id, &target, &item, &notes, now,
-            )?)
-        })
-        .await?;
-    Ok(after_step(&id, outcome))
+    run_step(&state, step, move |conn, s| {
+        Ok(service::reveal(
+            conn, &s.user_id, &s.id, &s.item, &notes, now,
+        )?)
+    })
+    .await
 }
 
 #[post("/interviews/{id}/grade")]
@@ -55,7 +75,7 @@ pub(super) async fn grade(
     path: web::Path<String>,
     SignedInForm { user, fields, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let item = step_fields(&fields)?;
+    let step = Step::read(path, &user, &fields)?;
     let grade = Grade::parse_field(fields.get("grade"))?;
     let hit: Vec<usize> = fields
         .0
@@ -64,29 +84,24 @@ pub(super) async fn grade(
         .filter_map(|(_, v)| v.parse().ok())
         .filter(|i| *i < 50)
         .collect();
-    let id = path.into_inner();
-    let user_id = user.user_id.clone();
     let now = state.clock.now();
     let cache = Arc::clone(&state.bank);
-    let target = id.clone();
-    let outcome = state
-        .write(move |conn| {
-            let bank = cache.snapshot(conn)?;
-            let today = load_settings(conn, &user_id)?.day_clock().study_day(now);
-            Ok(service::grade(
-                conn,
-                &bank,
-                &user_id,
-                &target,
-                &item,
-                grade,
-                hit.clone(),
-                now.naive_utc(),
-                today,
-            )?)
-        })
-        .await?;
-    Ok(after_step(&id, outcome))
+    run_step(&state, step, move |conn, s| {
+        let bank = cache.snapshot(conn)?;
+        let today = load_settings(conn, &s.user_id)?.day_clock().study_day(now);
+        Ok(service::grade(
+            conn,
+            &bank,
+            &s.user_id,
+            &s.id,
+            &s.item,
+            grade,
+            hit.clone(),
+            now.naive_utc(),
+            today,
+        )?)
+    })
+    .await
 }
 
 #[post("/interviews/{id}/skip")]
@@ -95,15 +110,12 @@ pub(super) async fn skip(
     path: web::Path<String>,
     SignedInForm { user, fields, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let item = step_fields(&fields)?;
-    let id = path.into_inner();
-    let user_id = user.user_id.clone();
+    let step = Step::read(path, &user, &fields)?;
     let now = state.clock.now().naive_utc();
-    let target = id.clone();
-    let outcome = state
-        .write(move |conn| Ok(service::skip(conn, &user_id, &target, &item, now)?))
-        .await?;
-    Ok(after_step(&id, outcome))
+    run_step(&state, step, move |conn, s| {
+        Ok(service::skip(conn, &s.user_id, &s.id, &s.item, now)?)
+    })
+    .await
 }
 
 #[post("/interviews/{id}/abandon")]

@@ -26,14 +26,6 @@ pub fn again_phrase(interval_days: i32, is_redrill: bool) -> String {
     }
 }
 
-fn grade_word(grade: i32) -> &'static str {
-    u8::try_from(grade)
-        .ok()
-        .and_then(Grade::new)
-        .map(Grade::label)
-        .unwrap_or("?")
-}
-
 /// The banner about the grade just given, with its undo button.
 pub struct LastGradeView {
     pub summary: String,
@@ -50,7 +42,7 @@ fn last_grade_view(bank: &BankSnapshot, last: Option<LastGrade>) -> Option<LastG
         summary: question.summary.clone(),
         key: question.key.clone(),
         grade: last.grade,
-        grade_word: grade_word(last.grade),
+        grade_word: Grade::stored_label(last.grade),
         again: again_phrase(last.interval_days, last.is_redrill),
     })
 }
