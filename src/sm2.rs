@@ -69,6 +69,14 @@ impl Grade {
             .ok_or(GradeFieldError)
     }
 
+    /// The word of a grade as stored (an `i32` column), or "?" for a value no grade has.
+    pub fn stored_label(stored: i32) -> &'static str {
+        u8::try_from(stored)
+            .ok()
+            .and_then(Grade::new)
+            .map_or("?", Grade::label)
+    }
+
     /// `Some` for 0..=5, `None` otherwise.
     pub const fn new(value: u8) -> Option<Grade> {
         if value <= Self::MAX {
@@ -240,6 +248,14 @@ mod tests {
             interval_days,
             easiness_hundredths,
         }
+    }
+
+    #[test]
+    fn a_stored_grade_reads_as_its_word_and_a_bad_one_as_a_question_mark() {
+        assert_eq!(Grade::stored_label(4), "good");
+        assert_eq!(Grade::stored_label(0), "no idea");
+        assert_eq!(Grade::stored_label(6), "?");
+        assert_eq!(Grade::stored_label(-1), "?");
     }
 
     #[test]

@@ -102,6 +102,21 @@ impl AppState {
         self.on_blocking_thread(Retry::IdempotentWrite, query).await
     }
 
+    /// Runs CPU-heavy work that needs no database (rendering an import's Markdown) on a
+    /// blocking thread, keeping the request's tracing span.
+    pub async fn compute<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let span = tracing::Span::current();
+        Ok(web::block(move || {
+            let _entered = span.enter();
+            work()
+        })
+        .await?)
+    }
+
     async fn on_blocking_thread<T, F>(&self, retry: Retry, query: F) -> Result<T, AppError>
     where
         T: Send + 'static,

@@ -1,8 +1,8 @@
-//! The admin pages' own queries (the bank's are in `bank::queries`, imports in `bank::import`).
+//! The admin pages' own queries (the bank's are in `bank::queries`, imports and their
+//! previews in `bank::import`).
 
 use crate::db::DbConnection;
-use crate::db::schema::{flags, import_previews, questions};
-use chrono::NaiveDateTime;
+use crate::db::schema::{flags, questions};
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -12,52 +12,6 @@ pub fn open_flag_count(conn: &mut DbConnection) -> QueryResult<i64> {
         .filter(flags::resolved_at.is_null())
         .count()
         .get_result::<i64>(conn)
-}
-
-/// Stores an upload's files (as JSON) for its preview page and the apply that follows.
-pub fn insert_preview(
-    conn: &mut DbConnection,
-    id: &str,
-    user_id: &str,
-    now: NaiveDateTime,
-    base_generation: i64,
-    files_json: &str,
-) -> QueryResult<()> {
-    diesel::insert_into(import_previews::table)
-        .values((
-            import_previews::id.eq(id),
-            import_previews::user_id.eq(user_id),
-            import_previews::created_at.eq(now),
-            import_previews::base_generation.eq(base_generation),
-            import_previews::files.eq(files_json),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// A stored preview: its files (JSON), the bank generation it was made at, and the import
-/// run that applied it, if any.
-pub fn stored_preview(
-    conn: &mut DbConnection,
-    id: &str,
-) -> QueryResult<Option<(String, i64, Option<String>)>> {
-    import_previews::table
-        .find(id)
-        .select((
-            import_previews::files,
-            import_previews::base_generation,
-            import_previews::applied_run_id,
-        ))
-        .get_result::<(String, i64, Option<String>)>(conn)
-        .optional()
-}
-
-/// Records which import run applied a preview (a second apply then shows that run).
-pub fn mark_preview_applied(conn: &mut DbConnection, id: &str, run: &str) -> QueryResult<()> {
-    diesel::update(import_previews::table.find(id))
-        .set(import_previews::applied_run_id.eq(Some(run)))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// What an updated question's stored fields were, as text per field.

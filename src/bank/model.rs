@@ -1,6 +1,6 @@
 //! The question bank as it is once validated: every value here is known to be well formed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An identifier made of 1 to 64 lowercase letters, digits and dashes.
@@ -32,6 +32,15 @@ impl TryFrom<&str> for Slug {
     }
 }
 
+/// Read back through [`Slug::try_from`], so a stored plan cannot smuggle in a bad id.
+impl<'de> Deserialize<'de> for Slug {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Slug::try_from(text.as_str())
+            .map_err(|()| serde::de::Error::custom(format!("\"{text}\" is not a valid id")))
+    }
+}
+
 impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -41,7 +50,7 @@ impl fmt::Display for Slug {
 macro_rules! word_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum $name { $($variant),+ }
 
         impl $name {
@@ -98,7 +107,7 @@ impl Difficulty {
 }
 
 /// One node of the topic tree, flattened: `parent` links it to its area.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Topic {
     pub id: Slug,
     pub title: String,
@@ -108,7 +117,9 @@ pub struct Topic {
 }
 
 /// One question as written in its set file, with follow-ups resolved to full `set/id` keys.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+///
+/// Its serde form is also its content hash's input: new fields change every hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Question {
     pub id: Slug,
     pub topic: Slug,
@@ -133,7 +144,7 @@ impl Question {
 }
 
 /// One question set file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuestionSet {
     pub slug: Slug,
     pub title: String,
@@ -144,15 +155,16 @@ pub struct QuestionSet {
 }
 
 /// One line of `coverage.yaml`: a seed item and the topics that cover it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoverageEntry {
     pub seed: String,
     pub item: String,
     pub topics: Vec<Slug>,
 }
 
-/// Everything read from a batch of files.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Everything read from a batch of files (stored as JSON between an upload's preview and its
+/// apply).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bank {
     /// `Some` when a topics file was among the inputs.
     pub topics: Option<Vec<Topic>>,
@@ -176,6 +188,20 @@ mod tests {
         for bad in ["", "Event", "a_b", "a b", "é", &"x".repeat(65)] {
             assert!(Slug::try_from(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_stored_bank_reads_back_and_a_bad_id_in_it_is_refused() {
+        let id = Slug::try_from("event-loop").unwrap();
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(json, "\"event-loop\"");
+        assert_eq!(serde_json::from_str::<Slug>(&json).unwrap(), id);
+        assert!(serde_json::from_str::<Slug>("\"Event Loop\"").is_err());
+        assert_eq!(
+            serde_json::from_str::<Difficulty>(&serde_json::to_string(&Difficulty::Mid).unwrap())
+                .unwrap(),
+            Difficulty::Mid
+        );
     }
 
     #[test]

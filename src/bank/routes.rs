@@ -254,11 +254,7 @@ fn your_progress(
         .map(|entry| HistoryLine {
             when: entry.reviewed_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             grade: entry.grade,
-            grade_word: u8::try_from(entry.grade)
-                .ok()
-                .and_then(crate::sm2::Grade::new)
-                .map(crate::sm2::Grade::label)
-                .unwrap_or("?"),
+            grade_word: crate::sm2::Grade::stored_label(entry.grade),
             note: match (entry.source.as_str(), entry.is_redrill) {
                 (_, true) => "same-day re-drill".into(),
                 ("interview", false) => {

@@ -36,14 +36,15 @@ pub enum AppError {
     /// An import failed for a reason other than the files' problems or a stale preview.
     #[error("the import failed")]
     Import(#[source] crate::bank::import::ImportError),
+    /// An upload's stored preview that no longer reads back: nothing was imported, and the
+    /// admin is asked to upload again.
+    #[error("an unreadable import preview")]
+    BrokenPreview(#[source] crate::bank::import::ImportError),
     #[error("the export failed")]
     Export(#[source] crate::bank::export::ExportError),
     /// The review log or the Anki file could not be written.
     #[error("the progress export failed")]
     ProgressExport(#[from] crate::progress::export::ExportError),
-    /// JSON this server stored (an upload's preview) that could not be written or read back.
-    #[error("could not write or read stored JSON")]
-    StoredJson(#[from] serde_json::Error),
     /// argon2's error is not a `std::error::Error` (the crate is built without `std`), so it
     /// is kept as a value and printed in the message.
     #[error("could not hash the password: {0}")]
@@ -68,6 +69,9 @@ impl From<crate::bank::import::ImportError> for AppError {
     fn from(e: crate::bank::import::ImportError) -> Self {
         match e {
             crate::bank::import::ImportError::Db(db) => AppError::Db(db),
+            broken @ crate::bank::import::ImportError::PreviewUnreadable(_) => {
+                AppError::BrokenPreview(broken)
+            }
             other => AppError::Import(other),
         }
     }
@@ -201,6 +205,13 @@ impl ResponseError for AppError {
                 "That form is too large",
                 "Rehearse did not read this form because it is larger than any of its forms allow. Go back, shorten what you typed and try again.",
             ),
+            AppError::BrokenPreview(_) => {
+                tracing::error!(error = %chain(self), "request failed");
+                (
+                    "This preview cannot be used",
+                    "Rehearse could not read back the preview it stored for this upload, so nothing was imported. Upload the files again for a fresh preview.",
+                )
+            }
             AppError::NotFound => (
                 "Page not found",
                 "There is nothing at this address. Check the link, or start from the home page.",

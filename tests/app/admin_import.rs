@@ -1,5 +1,6 @@
 //! Uploading question sets in the browser: the same problems as the CLI, preview then apply,
-//! a stale preview refused, export → upload → no changes, size limits, and 10,000 questions.
+//! a stale preview refused, a broken stored preview reported, export → upload → no changes,
+//! size limits, and 10,000 questions.
 
 use crate::admin::{PASSWORD, admin};
 use crate::helpers::{
@@ -190,6 +191,48 @@ fn a_stale_preview_is_refused(test_db: TestDb) {
     assert_eq!(snapshot(&app.db), before);
 }
 
+fn a_broken_stored_preview_is_an_error_the_admin_sees_and_changes_nothing(test_db: TestDb) {
+    use diesel::prelude::*;
+    use rehearse::db::schema::import_previews;
+    let app = signed_in_admin(test_db);
+    let edited = std::fs::read_to_string(fixture("valid/streams.yaml"))
+        .unwrap()
+        .replace("A slow consumer", "A slower consumer");
+    let response = upload(&app, vec![("streams.yaml".into(), edited.into_bytes())]);
+    let preview = location(&response);
+    let csrf = hidden_value(&app.get(&preview).text().unwrap(), "csrf").unwrap();
+    // The stored plan stops reading back: cut short, as a failed write or a hand edit might.
+    {
+        let id = preview.trim_start_matches("/admin/import/");
+        let mut conn = app.db.writer().unwrap();
+        let stored: String = import_previews::table
+            .find(id)
+            .select(import_previews::files)
+            .get_result(&mut *conn)
+            .unwrap();
+        let cut = stored.find("\"bank\"").unwrap();
+        diesel::update(import_previews::table.find(id))
+            .set(import_previews::files.eq(&stored[..cut]))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let before = snapshot(&app.db);
+    let response = app.get(&preview);
+    assert_eq!(response.status(), 500);
+    let page = response.text().unwrap();
+    assert!(page.contains("This preview cannot be used"), "{page}");
+    assert!(page.contains("Upload the files again"), "{page}");
+    let response = app.post_form(&format!("{preview}/apply"), &[("csrf", &csrf)]);
+    assert_eq!(response.status(), 500);
+    let page = response.text().unwrap();
+    assert!(page.contains("nothing was imported"), "{page}");
+    assert_eq!(
+        snapshot(&app.db),
+        before,
+        "a broken preview imported something"
+    );
+}
+
 fn an_exported_bank_uploads_with_no_changes(test_db: TestDb) {
     let app = signed_in_admin(test_db);
     let out_dir = tempfile::tempdir().unwrap();
@@ -286,6 +329,7 @@ db_tests!(
     broken_uploads_show_the_cli_messages_and_change_nothing,
     a_preview_shows_the_changes_and_apply_makes_them,
     a_stale_preview_is_refused,
+    a_broken_stored_preview_is_an_error_the_admin_sees_and_changes_nothing,
     an_exported_bank_uploads_with_no_changes,
     a_2_mib_file_is_accepted_and_a_larger_one_refused,
     ten_thousand_questions_preview_and_apply,

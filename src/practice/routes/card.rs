@@ -1,0 +1,212 @@
+//! The question page (`GET /study/q/{set}/{id}`) and its "Show answer" form for browsers
+//! without JavaScript. `card_page` draws it for the other forms too (a flag with mistakes).
+
+use super::{LastGradeView, TopicQuery, known_topic, last_grade_view};
+use crate::accounts::service::SessionUser;
+use crate::bank::cache::CachedQuestion;
+use crate::practice::flag::FlagErrors;
+use crate::practice::queue::Stage;
+use crate::practice::state::{self as study_state, Counts};
+use crate::sm2::Grade;
+use crate::state::AppState;
+use crate::web::auth::{PageContext, SignedIn};
+use crate::web::error::AppError;
+use crate::web::form::{Fields, SignedInForm};
+use crate::web::layout::Nav;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+
+/// The state of the question page that travels in its forms.
+pub(super) struct CardForm {
+    pub(super) started_ms: i64,
+    pub(super) submission: String,
+    pub(super) typed: String,
+}
+
+#[derive(Template)]
+#[template(path = "practice/card.html")]
+struct CardPage<'a> {
+    nav: Nav,
+    csrf: String,
+    question: &'a CachedQuestion,
+    topic: Option<String>,
+    counts: Counts,
+    stage: &'static str,
+    revealed: bool,
+    form: CardForm,
+    elapsed_secs: i64,
+    elapsed_text: String,
+    limit_text: String,
+    stage_class: &'static str,
+    version: i32,
+    suspended: bool,
+    last: Option<LastGradeView>,
+    grades: &'static [(u8, &'static str, &'static str)],
+    flag_errors: FlagErrors,
+    flag_reason: String,
+    flag_comment: String,
+    flag_open: bool,
+    notice: Option<&'static str>,
+}
+
+impl CardPage<'_> {
+    fn topic_param(&self) -> Option<&str> {
+        self.topic.as_deref()
+    }
+}
+
+/// `m:ss`, as the page's clock shows time.
+fn minutes_seconds(secs: i64) -> String {
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// What a card page is asked to show on top of the question itself.
+pub(super) struct CardView {
+    pub(super) revealed: bool,
+    pub(super) form: Option<CardForm>,
+    pub(super) topic: Option<String>,
+    pub(super) flag: Option<(String, String, FlagErrors)>,
+    pub(super) notice: Option<&'static str>,
+}
+
+/// Renders a card page from the user's study state: when this instance holds it current (the
+/// usual case), the page costs no query beyond the session lookup.
+pub(super) async fn card_page(
+    ctx: &PageContext,
+    state: &AppState,
+    user: &SessionUser,
+    key: String,
+    view: CardView,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let study = study_state::load(state, user).await?;
+    let bank = &study.bank;
+    let question = bank.by_key(&key).ok_or(AppError::NotFound)?;
+    let topic = known_topic(bank, view.topic);
+    let (glance, card_version, suspended, last) = {
+        let mut held = study.lock();
+        let glance = held.glance(bank, &user.user_id, topic.as_deref(), Some(&question.id));
+        let card = held.card(&question.id);
+        (
+            glance,
+            card.map_or(0, |c| c.version),
+            card.is_some_and(|c| c.suspended),
+            held.last.clone(),
+        )
+    };
+    let now_ms = state.clock.now().timestamp_millis();
+    let form = view.form.unwrap_or_else(|| CardForm {
+        started_ms: now_ms,
+        submission: uuid::Uuid::new_v4().simple().to_string(),
+        typed: String::new(),
+    });
+    let (flag_reason, flag_comment, flag_errors, flag_open) = match view.flag {
+        Some((reason, comment, errors)) => (reason, comment, errors, true),
+        None => (String::new(), String::new(), FlagErrors::default(), false),
+    };
+    let stage = glance.stage;
+    let elapsed_secs = ((now_ms - form.started_ms) / 1000).clamp(0, 99 * 60);
+    let page = CardPage {
+        nav: ctx.nav(),
+        csrf: ctx.csrf.clone(),
+        question,
+        topic,
+        counts: glance.counts,
+        stage: stage.map(Stage::label).unwrap_or("extra practice"),
+        revealed: view.revealed,
+        elapsed_secs,
+        elapsed_text: minutes_seconds(elapsed_secs),
+        limit_text: minutes_seconds(i64::from(question.time_limit_secs)),
+        stage_class: stage.map(Stage::css_class).unwrap_or("extra"),
+        form,
+        version: card_version,
+        suspended,
+        last: last_grade_view(bank, last),
+        grades: &Grade::CHOICES,
+        flag_errors,
+        flag_reason,
+        flag_comment,
+        flag_open,
+        notice: view.notice,
+    };
+    Ok(ctx.html(status, page.render()?))
+}
+
+#[get("/study/q/{set}/{id}")]
+pub(super) async fn show_card(
+    SignedIn { context, user }: SignedIn,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<TopicQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (set, id) = path.into_inner();
+    let query = query.into_inner();
+    let view = CardView {
+        revealed: false,
+        form: None,
+        topic: query.topic,
+        flag: None,
+        notice: (query.flagged == Some(1))
+            .then_some("Thanks: your note is with the admins, who will look at this question."),
+    };
+    card_page(
+        &context,
+        &state,
+        &user,
+        format!("{set}/{id}"),
+        view,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Reads the card-page state carried by a form, checking the CSRF token first.
+pub(super) fn card_form(fields: &Fields) -> Result<CardForm, AppError> {
+    let submission = fields.get("submission");
+    if submission.is_empty()
+        || submission.len() > 64
+        || !submission.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return Err(AppError::BadRequest(
+            "This page is missing part of its form. Reload the question and try again.".into(),
+        ));
+    }
+    Ok(CardForm {
+        started_ms: fields.get("started").trim().parse().unwrap_or(0),
+        submission: submission.to_owned(),
+        typed: fields.get("typed").chars().take(20_000).collect(),
+    })
+}
+
+/// "Show answer" without JavaScript: the same page, revealed, with the typed answer beside the
+/// model answer. (Nothing is stored.)
+#[post("/study/q/{set}/{id}/reveal")]
+pub(super) async fn reveal(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    SignedInForm {
+        context,
+        user,
+        fields,
+    }: SignedInForm,
+) -> Result<HttpResponse, AppError> {
+    let card = card_form(&fields)?;
+    let (set, id) = path.into_inner();
+    let view = CardView {
+        revealed: true,
+        form: Some(card),
+        topic: fields.non_empty("topic"),
+        flag: None,
+        notice: None,
+    };
+    card_page(
+        &context,
+        &state,
+        &user,
+        format!("{set}/{id}"),
+        view,
+        StatusCode::OK,
+    )
+    .await
+}

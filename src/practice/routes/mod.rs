@@ -1,0 +1,104 @@
+//! Practice pages, one file per part of the study loop: `queue` (today's queue and "next"),
+//! `card` (the question page and its reveal), `grade` (grading and undoing it), `card_actions`
+//! (bury, suspend, unsuspend) and `flag` (reporting a question). Handlers only read the request,
+//! call the service and pick a page; the rules live in `queue`, `service` and `sm2`. This file
+//! holds what several pages share: the topic filter, the last-grade banner, and the route table.
+
+mod card;
+mod card_actions;
+mod flag;
+mod grade;
+mod queue;
+
+use super::service::LastGrade;
+use crate::bank::cache::BankSnapshot;
+use crate::sm2::Grade;
+use actix_web::web;
+
+/// "again tomorrow", "again in 6 days", or for a same-day re-drill "schedule unchanged".
+pub fn again_phrase(interval_days: i32, is_redrill: bool) -> String {
+    if is_redrill {
+        "schedule unchanged (a same-day re-drill)".into()
+    } else if interval_days <= 1 {
+        "again tomorrow".into()
+    } else {
+        format!("again in {interval_days} days")
+    }
+}
+
+/// The banner about the grade just given, with its undo button.
+pub struct LastGradeView {
+    pub summary: String,
+    pub key: String,
+    pub grade: i32,
+    pub grade_word: &'static str,
+    pub again: String,
+}
+
+fn last_grade_view(bank: &BankSnapshot, last: Option<LastGrade>) -> Option<LastGradeView> {
+    let last = last?;
+    let question = bank.by_id(&last.question_id)?;
+    Some(LastGradeView {
+        summary: question.summary.clone(),
+        key: question.key.clone(),
+        grade: last.grade,
+        grade_word: Grade::stored_label(last.grade),
+        again: again_phrase(last.interval_days, last.is_redrill),
+    })
+}
+
+/// `?topic=…` for links that keep studying the same topic, or "".
+fn topic_query(topic: &Option<String>) -> String {
+    match topic {
+        Some(topic) => format!(
+            "?{}",
+            serde_urlencoded::to_string([("topic", topic)]).unwrap_or_default()
+        ),
+        None => String::new(),
+    }
+}
+
+/// A topic from a link or form, kept only when the bank knows it.
+fn known_topic(bank: &BankSnapshot, topic: Option<String>) -> Option<String> {
+    topic.filter(|t| bank.topic_title(t).is_some())
+}
+
+#[derive(serde::Deserialize)]
+struct TopicQuery {
+    topic: Option<String>,
+    flagged: Option<u8>,
+}
+
+/// Where to go after a question: the next one of today's queue (for the topic, if any), or
+/// the queue page when nothing is left.
+fn next_target(bank: &BankSnapshot, next: Option<&str>, topic: &Option<String>) -> String {
+    let query = topic_query(topic);
+    match next.and_then(|id| bank.by_id(id)) {
+        Some(question) => format!("/study/q/{}{query}", question.key),
+        None => format!("/study{query}"),
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(queue::queue_page)
+        .service(queue::next_card)
+        .service(card::show_card)
+        .service(card::reveal)
+        .service(grade::grade_answer)
+        .service(grade::undo)
+        .service(flag::flag_question)
+        // Last: `/study/q/{set}/{id}/{action}` would otherwise catch the forms above.
+        .service(card_actions::card_action);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::again_phrase;
+
+    #[test]
+    fn the_next_review_is_said_in_words() {
+        assert_eq!(again_phrase(1, false), "again tomorrow");
+        assert_eq!(again_phrase(6, false), "again in 6 days");
+        assert!(again_phrase(6, true).contains("unchanged"));
+    }
+}
