@@ -465,6 +465,16 @@ const DELIBERATELY_ALIKE: &[(&str, &str, &str)] = &[
         "ordering at the end of the main script vs microtasks drained between two timer callbacks",
     ),
     (
+        "event-loop/micro-vs-macro",
+        "event-loop/nexttick-use-cases",
+        "what goes into each queue vs when to reach for nextTick, queueMicrotask or setImmediate",
+    ),
+    (
+        "event-loop/io-callback-output",
+        "event-loop/timer-microtask-output",
+        "setImmediate vs a timer inside an I/O callback vs microtasks drained between two timers",
+    ),
+    (
         "errors/express-error-middleware",
         "errors/express-error-debug",
         "explaining the mechanism vs finding the bugs in a given Express 4 app",
