@@ -1,12 +1,13 @@
-//! Search speed: building the in-memory index over 10,000 generated questions of realistic
-//! size, then typical queries against it (one common word, two words, a prefix, a phrase),
-//! plus a phrase being typed, a pasted prompt and a result snippet.
+//! Search speed: building the tantivy index over 10,000 generated questions of realistic
+//! size, then typical queries against it (one common word, two words, a prefix, a phrase, a
+//! typo, a filter), plus a phrase being typed, a pasted prompt and a result snippet; and the
+//! index of the shipped bank, which every instance builds at start.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rehearse::bank::search::{SearchDoc, SearchIndex, snippet};
+use rehearse::bank::search::{Highlighter, SearchDoc, SearchFilter, SearchIndex, snippet};
 use std::collections::HashSet;
 use std::hint::black_box;
 
@@ -167,14 +168,60 @@ fn generate() -> Vec<Question> {
         .collect()
 }
 
+const DIFFICULTIES: [&str; 3] = ["junior", "mid", "senior"];
+const TOPICS: [[&str; 2]; 4] = [
+    ["event-loop-phases", "event-loop"],
+    ["streams-basics", "streams"],
+    ["http-servers", "networking"],
+    ["testing-unit", "testing"],
+];
+
 fn build(questions: &[Question]) -> SearchIndex {
-    SearchIndex::build(questions.iter().map(|q| SearchDoc {
-        id: &q.id,
+    SearchIndex::build(questions.iter().enumerate().map(|(n, q)| SearchDoc {
         prompt: &q.prompt,
         answer: &q.answer,
         tags: &q.tags,
         title: &q.title,
+        set: q.id.split('/').next().unwrap(),
+        topics: &TOPICS[n % TOPICS.len()],
+        difficulty: DIFFICULTIES[n % 3],
+        kind: "concept",
     }))
+    .unwrap()
+}
+
+/// One question of the shipped bank as the server indexes it.
+struct ShippedDoc {
+    prompt: String,
+    answer: String,
+    tags: Vec<String>,
+    title: String,
+    set: String,
+    topics: [String; 2],
+    difficulty: String,
+    kind: String,
+}
+
+fn shipped_bank_docs() -> Vec<ShippedDoc> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("questions");
+    let (files, _) = rehearse::bank::load::load_paths(&[root]);
+    let sources: Vec<_> = files.into_iter().map(|f| f.source).collect();
+    let bank = rehearse::bank::validate::validate(&sources, &Default::default()).unwrap();
+    bank.sets
+        .iter()
+        .flat_map(|set| {
+            set.questions.iter().map(move |q| ShippedDoc {
+                prompt: q.prompt.clone(),
+                answer: format!("{}\n{}", q.answer, q.key_points.join("\n")),
+                tags: q.tags.clone(),
+                title: format!("{} {}", set.title, q.topic),
+                set: set.slug.to_string(),
+                topics: [q.topic.to_string(), String::new()],
+                difficulty: q.difficulty.to_string(),
+                kind: q.kind.to_string(),
+            })
+        })
+        .collect()
 }
 
 fn bench_search(c: &mut Criterion) {
@@ -194,8 +241,33 @@ fn bench_search(c: &mut Criterion) {
         .take(30)
         .collect::<Vec<_>>()
         .join(" ");
+    let shipped = shipped_bank_docs();
+    c.bench_function("build the index of the shipped bank", |b| {
+        b.iter(|| {
+            let topics: Vec<[&str; 2]> = shipped
+                .iter()
+                .map(|d| [d.topics[0].as_str(), d.topics[1].as_str()])
+                .collect();
+            black_box(
+                SearchIndex::build(shipped.iter().zip(&topics).map(|(d, topics)| SearchDoc {
+                    prompt: &d.prompt,
+                    answer: &d.answer,
+                    tags: &d.tags,
+                    title: &d.title,
+                    set: &d.set,
+                    topics,
+                    difficulty: &d.difficulty,
+                    kind: &d.kind,
+                }))
+                .unwrap(),
+            )
+        })
+    });
+
     let queries = [
         ("one common word", "event".to_owned()),
+        ("a typo", "evnet".to_owned()),
+        ("a long word with two typos", "backprseure".to_owned()),
         ("two words", "stream buffer".to_owned()),
         ("a prefix", "pro".to_owned()),
         ("a phrase", "\"event loop\"".to_owned()),
@@ -203,20 +275,38 @@ fn bench_search(c: &mut Criterion) {
         ("a rare word and a prefix", "backpressure wri".to_owned()),
         ("30 words pasted from a prompt", pasted_prompt),
     ];
+    let any = SearchFilter::default();
     let mut group = c.benchmark_group("search 10k questions");
     for (shape, query) in &queries {
-        let found = index.search(query, usize::MAX).len();
+        let found = index.search(query, &any, 0, LIMIT).unwrap().total;
         println!("{shape} ({query:.40}): {found} matches");
         assert!(found > 0, "{shape}");
         group.bench_function(*shape, |b| {
-            b.iter(|| black_box(index.search(black_box(query), LIMIT)))
+            b.iter(|| black_box(index.search(black_box(query), &any, 0, LIMIT).unwrap()))
         });
     }
+    let filter = SearchFilter {
+        topic: Some("streams"),
+        difficulty: Some("mid"),
+        ..SearchFilter::default()
+    };
+    group.bench_function("two words, a topic and a difficulty", |b| {
+        b.iter(|| {
+            black_box(
+                index
+                    .search(black_box("stream buffer"), &filter, 0, LIMIT)
+                    .unwrap(),
+            )
+        })
+    });
     group.finish();
 
     let answer = &questions[42].answer;
     c.bench_function("snippet of a 250-word answer", |b| {
-        b.iter(|| black_box(snippet(black_box(answer), "event loop", 160)))
+        b.iter(|| {
+            let mut highlighter = Highlighter::new("event loop");
+            black_box(snippet(black_box(answer), &mut highlighter, 160))
+        })
     });
 }
 

@@ -203,18 +203,32 @@ impl BankSnapshot {
             .iter()
             .map(|q| format!("{}\n{}", q.answer_md, q.key_points.join("\n")))
             .collect();
-        let search = super::search::SearchIndex::build(
+        let topic_lists: Vec<[&str; 2]> = questions
+            .iter()
+            .map(|q| [q.topic_id.as_str(), q.area_id.as_str()])
+            .collect();
+        let built = super::search::SearchIndex::build(
             questions
                 .iter()
                 .zip(titles.iter().zip(&answers))
-                .map(|(q, (title, answer))| super::search::SearchDoc {
-                    id: &q.id,
+                .zip(&topic_lists)
+                .map(|((q, (title, answer)), topics)| super::search::SearchDoc {
                     prompt: &q.prompt_md,
                     answer,
                     tags: &q.tags,
                     title,
+                    set: &q.set_slug,
+                    topics,
+                    difficulty: &q.difficulty,
+                    kind: &q.kind,
                 }),
         );
+        // The bank stays usable without search: the browse page reports the failure when a
+        // search is made, and the next generation tries again.
+        let search = built.unwrap_or_else(|error| {
+            tracing::error!(error = %crate::telemetry::chain(&error), "building the search index failed");
+            super::search::SearchIndex::unavailable()
+        });
         let by_key = questions
             .iter()
             .enumerate()

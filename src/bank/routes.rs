@@ -62,9 +62,6 @@ fn non_empty(value: &Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// Search results considered before the filters apply (more than anyone pages through).
-const SEARCH_LIMIT: usize = 1000;
-
 /// A question in the browse list.
 struct ListRow {
     key: String,
@@ -73,7 +70,7 @@ struct ListRow {
     difficulty: String,
     kind: String,
     /// Where the search words appear, for search results.
-    snippet: Option<String>,
+    snippet: Option<super::search::Snippet>,
 }
 
 #[derive(Template)]
@@ -143,33 +140,50 @@ async fn browse(
             let bank = cache.snapshot(conn)?;
             let offset = usize::try_from((page - 1) * PAGE_SIZE).unwrap_or(usize::MAX);
             let limit = usize::try_from(PAGE_SIZE).unwrap_or(50);
-            let rows: Vec<(&CachedQuestion, bool)> = if words.is_empty() {
-                bank.questions.iter().map(|q| (q, false)).collect()
+            let (rows, total): (Vec<&CachedQuestion>, usize) = if words.is_empty() {
+                let matching: Vec<&CachedQuestion> = bank
+                    .questions
+                    .iter()
+                    .filter(|q| matches_filter(q, &lookup))
+                    .collect();
+                let total = matching.len();
+                (
+                    matching.into_iter().skip(offset).take(limit).collect(),
+                    total,
+                )
             } else {
-                bank.search
-                    .search(&words, SEARCH_LIMIT)
+                let found = bank.search.search(
+                    &words,
+                    &super::search::SearchFilter {
+                        set: lookup.set.as_deref(),
+                        topic: lookup.topic.as_deref(),
+                        difficulty: lookup.difficulty.as_deref(),
+                        kind: lookup.kind.as_deref(),
+                    },
+                    offset,
+                    limit,
+                )?;
+                let rows = found
+                    .hits
                     .iter()
                     .filter_map(|hit| bank.questions.get(hit.build_order))
-                    .map(|q| (q, true))
-                    .collect()
+                    .collect();
+                (rows, found.total)
             };
-            let matching: Vec<(&CachedQuestion, bool)> = rows
+            let mut highlighter =
+                (!words.is_empty()).then(|| super::search::Highlighter::new(&words));
+            let total = i64::try_from(total).unwrap_or(i64::MAX);
+            let items = rows
                 .into_iter()
-                .filter(|(q, _)| matches_filter(q, &lookup))
-                .collect();
-            let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
-            let items = matching
-                .into_iter()
-                .skip(offset)
-                .take(limit)
-                .map(|(q, searched)| ListRow {
+                .map(|q| ListRow {
                     key: q.key.clone(),
                     summary: q.summary.clone(),
                     topic_title: q.topic_title.clone(),
                     difficulty: q.difficulty.clone(),
                     kind: q.kind.clone(),
-                    snippet: searched
-                        .then(|| super::search::snippet(&q.answer_md, &words, 160))
+                    snippet: highlighter
+                        .as_mut()
+                        .map(|h| super::search::snippet(&q.answer_md, h, 160))
                         .filter(|s| !s.is_empty()),
                 })
                 .collect();

@@ -31,6 +31,8 @@ pub enum AppError {
     BadPath(#[from] actix_web::error::PathError),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
+    #[error(transparent)]
+    Search(#[from] crate::bank::search::SearchError),
     #[error("could not render the page")]
     Template(#[from] askama::Error),
     /// An import failed for a reason other than the files' problems or a stale preview.
@@ -139,16 +141,8 @@ pub fn path_config() -> actix_web::web::PathConfig {
         .error_handler(|error, _req| AppError::BadPath(error).into())
 }
 
-/// The message and its causes, joined with ": ".
 fn chain(error: &AppError) -> String {
-    let mut chain = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(s) = source {
-        chain.push_str(": ");
-        chain.push_str(&s.to_string());
-        source = s.source();
-    }
-    chain
+    crate::telemetry::chain(error)
 }
 
 #[derive(Template)]

@@ -103,7 +103,7 @@ fn search_finds_words_in_prompts_and_answers_and_combines_with_filters(test_db: 
     assert!(page.contains("1 question match “consumer”"), "{page}");
     assert!(page.contains("href=\"/questions/streams/backpressure\""));
     assert!(
-        page.contains("A slow consumer making a fast producer wait."),
+        page.contains("A slow <mark>consumer</mark> making a fast producer wait."),
         "snippet: {page}"
     );
     let page = app.get("/questions?q=drain").text().unwrap();
@@ -138,8 +138,87 @@ fn search_finds_words_in_prompts_and_answers_and_combines_with_filters(test_db: 
     assert!(!page.contains("<script>"));
 }
 
+/// The hits of a search page, in the order listed.
+fn listed(page: &str) -> Vec<String> {
+    page.split("href=\"/questions/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|key| key.contains('/'))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn search_understands_word_forms_typos_phrases_and_prefixes(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let hits = |q: &str| listed(&app.get(&format!("/questions?q={q}")).text().unwrap());
+    // Word forms: the answer says "consumer", the prompt "phases".
+    assert_eq!(hits("consumers"), ["streams/backpressure"]);
+    assert_eq!(hits("phase+order"), ["event-loop/phases-order"]);
+    // A typo in a long enough word.
+    assert_eq!(hits("backpresure"), ["streams/backpressure"]);
+    assert_eq!(hits("prodcuer"), ["streams/backpressure"]);
+    // Quoted words must be adjacent and in order.
+    assert_eq!(hits("%22fast+producer%22"), ["streams/backpressure"]);
+    assert!(hits("%22producer+fast%22").is_empty());
+    // The word being typed is a prefix; a finished earlier word is not.
+    assert_eq!(hits("fast+produ"), ["streams/backpressure"]);
+    assert!(hits("produ+fast").is_empty());
+    // A dotted name is a phrase of its parts.
+    assert_eq!(
+        hits("process.nextTick"),
+        ["event-loop/immediate-vs-timeout"]
+    );
+}
+
+fn search_ranks_what_a_question_is_about_above_what_its_answer_mentions(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("search"));
+    let page = app.get("/questions?q=cluster").text().unwrap();
+    // The answer of `mentions-workers` says "cluster" four times; the other question is about it.
+    assert_eq!(
+        listed(&page),
+        ["scaling/cluster-module", "scaling/mentions-workers"]
+    );
+    // Snippets mark every form of the words found.
+    assert!(
+        page.contains("The <mark>cluster</mark> module forks workers"),
+        "{page}"
+    );
+    let page = app.get("/questions?q=stampedes").text().unwrap();
+    assert_eq!(listed(&page), ["scaling/memoize-promises"]);
+    assert!(page.contains("a <mark>stampede</mark> of"), "{page}");
+    // Filters combine with the words.
+    let hits = |q: &str| listed(&app.get(&format!("/questions?q={q}")).text().unwrap());
+    assert_eq!(hits("cluster&difficulty=mid"), ["scaling/cluster-module"]);
+    assert_eq!(hits("process&topic=caching"), Vec::<String>::new());
+    assert_eq!(hits("forks&topic=scaling").len(), 2);
+    assert_eq!(hits("forks&kind=design"), Vec::<String>::new());
+}
+
+fn an_empty_or_hostile_search_is_answered_calmly(test_db: TestDb) {
+    let app = spawn_app(test_db, &fixture("search"));
+    for q in ["%22%22", "%3F%21", "%F0%9F%8E%89", "%22", "%E2%80%94"] {
+        let response = app.get(&format!("/questions?q={q}"));
+        assert_eq!(response.status().as_u16(), 200, "{q}");
+        let page = response.text().unwrap();
+        assert!(page.contains("0 questions match"), "{q}: {page}");
+    }
+    let long = "stampede+".repeat(500);
+    let response = app.get(&format!("/questions?q={long}"));
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        listed(&response.text().unwrap()),
+        ["scaling/memoize-promises"]
+    );
+    let page = app.get("/questions?q=%3Cmark%3Ecluster").text().unwrap();
+    assert!(!page.contains("<mark>cluster</mark>module"), "{page}");
+    assert!(!page.contains("value=\"<mark>"), "{page}");
+}
+
 db_tests!(
     search_finds_words_in_prompts_and_answers_and_combines_with_filters,
+    search_understands_word_forms_typos_phrases_and_prefixes,
+    search_ranks_what_a_question_is_about_above_what_its_answer_mentions,
+    an_empty_or_hostile_search_is_answered_calmly,
     a_running_server_shows_what_the_cli_just_imported,
     every_question_is_listed_and_filters_narrow_the_list,
     a_question_page_shows_the_rendered_prompt_answer_and_follow_ups,
