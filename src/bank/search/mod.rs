@@ -7,7 +7,8 @@
 //! # What a query finds
 //! - Every word must match (AND), in any field. A word matches its English forms (the index
 //!   stores Snowball stems: `streams` finds `stream`, `idempotency` finds `idempotent`) and,
-//!   from 5 letters, words one edit away (two from 9 letters: `evnet` finds `event`).
+//!   from 5 letters, words one edit away (two from 9 letters: `evnet` finds `event`), counted
+//!   on the stem and on the word as typed, so that an ending neither buys nor costs edits.
 //! - The last word, while being typed, also matches as a prefix (`backpr` finds
 //!   `backpressure`).
 //! - Words in double quotes (typographic quotes too) must appear adjacent and in that order; a
@@ -367,7 +368,7 @@ impl SearchIndex {
                             Box::new(BoostQuery::new(Box::new(exact), boost)),
                         ));
                     }
-                    let allowance = query::typo_allowance(&word.text);
+                    let allowance = query::typo_allowance(stemmed);
                     if allowance > 0 {
                         for (field, boost) in
                             [(f.about, ABOUT_APPROXIMATE), (f.answer, ANSWER_APPROXIMATE)]
@@ -379,6 +380,22 @@ impl SearchIndex {
                                 Box::new(BoostQuery::new(Box::new(near), boost)),
                             ));
                         }
+                    }
+                }
+                // A typo in an inflected word (`prodcuer`) is near the word as written, not
+                // near its stem, so the words as written are searched too.
+                let allowance = query::typo_allowance(&word.text);
+                if allowance > 0 {
+                    for (field, boost) in [
+                        (f.about_words, ABOUT_APPROXIMATE),
+                        (f.answer_words, ANSWER_APPROXIMATE),
+                    ] {
+                        let term = Term::from_field_text(field, &word.text);
+                        let near = FuzzyTermQuery::new(term, allowance, true);
+                        should.push((
+                            Occur::Should,
+                            Box::new(BoostQuery::new(Box::new(near), boost)),
+                        ));
                     }
                 }
                 if word.matching == Matching::Prefix {

@@ -92,9 +92,9 @@ pub fn parse_query(query: &str) -> Vec<Clause> {
     clauses
 }
 
-/// How many edits a word may be away from what was typed and still match: none for short
-/// words, where one edit makes another common word (`loop`, `look`), one from 5 letters, two
-/// from 9.
+/// How many edits a word may be away from what was typed and still match, by the length of
+/// its stem (`consumers` is `consum`): none for short words, where one edit makes another
+/// common word (`loop`, `look`), one from 5 letters, two from 9.
 pub fn typo_allowance(word: &str) -> u8 {
     match word.chars().count() {
         0..=4 => 0,

@@ -42,7 +42,9 @@ struct Wanted {
     typed: String,
     stem: String,
     prefix: bool,
+    /// Edits allowed from the stem, and from the word as typed (see `typo_allowance`).
     allowance: usize,
+    typed_allowance: usize,
 }
 
 /// Tells which words of a text a query matches, by the index's own rules: the same stem, a
@@ -61,7 +63,8 @@ impl Highlighter {
             .filter_map(|word| {
                 let stem = terms_of(&mut stemmer, &word.text).into_iter().next()?;
                 Some(Wanted {
-                    allowance: usize::from(typo_allowance(&word.text)),
+                    allowance: usize::from(typo_allowance(&stem)),
+                    typed_allowance: usize::from(typo_allowance(&word.text)),
                     prefix: word.matching == Matching::Prefix,
                     typed: word.text,
                     stem,
@@ -85,6 +88,8 @@ impl Highlighter {
                 || (wanted.prefix && lower.starts_with(&wanted.typed))
                 || (wanted.allowance > 0
                     && strsim::osa_distance(&stem, &wanted.stem) <= wanted.allowance)
+                || (wanted.typed_allowance > 0
+                    && strsim::osa_distance(&lower, &wanted.typed) <= wanted.typed_allowance)
         })
     }
 }
