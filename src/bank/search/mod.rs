@@ -1,8 +1,8 @@
 //! Full-text search over the question bank: a tantivy index in RAM.
 //!
 //! Questions change only on import, so each bank snapshot builds its own [`SearchIndex`] from the
-//! questions it already holds (a few tens of milliseconds for the shipped bank) and answers
-//! every search from it: one code path for SQLite and PostgreSQL.
+//! questions it already holds (a few tens of milliseconds for the shipped bank, one segment per
+//! core) and answers every search from it: one code path for SQLite and PostgreSQL.
 //!
 //! # What a query finds
 //! - Every word must match (AND), in any field. A word matches its English forms (the index
@@ -27,21 +27,27 @@
 
 mod query;
 mod snippet;
+mod stems;
 
 pub use query::{Clause, Matching, QueryWord, parse_query};
 pub use snippet::{Highlighter, Snippet, SnippetPart, snippet};
 
+use std::cmp::Reverse;
 use std::fmt;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhrasePrefixQuery,
     PhraseQuery, Query, TermQuery,
 };
-use tantivy::schema::{Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
-use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer,
+};
+use tantivy::{
+    DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term,
+};
 
 /// One question as the index sees it. The texts are Markdown; the index only reads them.
 #[derive(Clone, Copy, Debug)]
@@ -104,8 +110,14 @@ const ABOUT_APPROXIMATE: f32 = 1.0;
 const ANSWER_APPROXIMATE: f32 = 0.3;
 /// Longer tokens (a pasted hash, base64) are not words anybody searches for.
 const MAX_TOKEN_BYTES: usize = 40;
-/// Indexing memory: tantivy's minimum per thread; the shipped bank needs a fraction.
-const WRITER_MEMORY: usize = 15_000_000;
+/// Indexing memory per thread, taken as needed: a thread that fills it writes out a segment
+/// and starts another, and ten thousand questions fit in one.
+const WRITER_MEMORY_PER_THREAD: usize = 100_000_000;
+/// Indexing threads: each builds a segment of its own. Two halve the shipped bank's build on
+/// the two cores a small server has; more buy little for a bank of hundreds of questions.
+const MAX_WRITER_THREADS: usize = 4;
+/// The fast field holding a document's place in the build order.
+const ORDER: &str = "order";
 
 const STEMMED: &str = "rehearse_stemmed";
 const LOWERCASED: &str = "rehearse_lowercased";
@@ -115,7 +127,7 @@ fn stemming_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
-        .filter(Stemmer::new(Language::English))
+        .filter(stems::MemoStemmer)
         .build()
 }
 
@@ -158,6 +170,9 @@ struct Fields {
     topic: Field,
     difficulty: Field,
     kind: Field,
+    /// The document's place in the build order: documents reach the indexing threads in no
+    /// fixed order, so their ids within a segment say nothing.
+    order: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -178,6 +193,7 @@ fn schema() -> (Schema, Fields) {
         topic: builder.add_text_field("topic", STRING),
         difficulty: builder.add_text_field("difficulty", STRING),
         kind: builder.add_text_field("kind", STRING),
+        order: builder.add_u64_field(ORDER, FAST),
     };
     (builder.build(), fields)
 }
@@ -210,7 +226,7 @@ impl Default for SearchIndex {
 }
 
 impl SearchIndex {
-    /// Indexes `docs` in one segment, so that document ids are the build order.
+    /// Indexes `docs` on up to [`MAX_WRITER_THREADS`] threads, one segment each.
     pub fn build<'a>(docs: impl IntoIterator<Item = SearchDoc<'a>>) -> Result<Self, SearchError> {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
@@ -218,8 +234,11 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(LOWERCASED, lowercasing_analyzer());
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, MAX_WRITER_THREADS);
         let mut writer = index
-            .writer_with_num_threads::<TantivyDocument>(1, WRITER_MEMORY)
+            .writer_with_num_threads::<TantivyDocument>(threads, threads * WRITER_MEMORY_PER_THREAD)
             .map_err(SearchError::Build)?;
         let mut len = 0;
         for doc in docs {
@@ -239,6 +258,7 @@ impl SearchIndex {
             }
             document.add_text(fields.difficulty, doc.difficulty);
             document.add_text(fields.kind, doc.kind);
+            document.add_u64(fields.order, len as u64);
             writer.add_document(document).map_err(SearchError::Build)?;
             len += 1;
         }
@@ -299,21 +319,30 @@ impl SearchIndex {
                 hits: Vec::new(),
             });
         }
+        // Best score first; equal scores in build order, whichever segments they are in.
+        let ranked =
+            TopDocs::with_limit(limit)
+                .and_offset(offset)
+                .tweak_score(|segment: &SegmentReader| {
+                    let order = segment
+                        .fast_fields()
+                        .u64(ORDER)
+                        .ok()
+                        .map(|column| column.first_or_default_col(u64::MAX));
+                    move |doc: DocId, score: Score| {
+                        (
+                            score,
+                            Reverse(order.as_ref().map_or(u64::MAX, |o| o.get_val(doc))),
+                        )
+                    }
+                });
         let (top, total) = searcher
-            .search(
-                &query,
-                &(
-                    TopDocs::with_limit(limit)
-                        .and_offset(offset)
-                        .order_by_score(),
-                    Count,
-                ),
-            )
+            .search(&query, &(ranked, Count))
             .map_err(SearchError::Search)?;
         let hits = top
             .into_iter()
-            .map(|(score, address)| SearchHit {
-                build_order: address.doc_id as usize,
+            .map(|((score, Reverse(order)), _)| SearchHit {
+                build_order: usize::try_from(order).unwrap_or(usize::MAX),
                 score,
             })
             .collect();
@@ -720,28 +749,31 @@ mod tests {
 
     #[test]
     fn pages_come_from_one_ranking_and_the_total_counts_them_all() {
-        let docs: Vec<Doc> = (0..30).map(|_| doc("a stream", "")).collect();
+        // Enough documents that every indexing thread gets some: the order holds across
+        // segments.
+        let docs: Vec<Doc> = (0..2_000).map(|_| doc("a stream", "")).collect();
         let index = index_of(&docs);
-        let first = index
-            .search("stream", &SearchFilter::default(), 0, 10)
-            .unwrap();
-        let second = index
-            .search("stream", &SearchFilter::default(), 10, 10)
-            .unwrap();
-        assert_eq!(first.total, 30);
-        assert_eq!(second.total, 30);
+        let page = |offset| {
+            index
+                .search("stream", &SearchFilter::default(), offset, 10)
+                .unwrap()
+        };
+        let (first, second, last) = (page(0), page(10), page(1_990));
+        assert_eq!(
+            (first.total, second.total, last.total),
+            (2_000, 2_000, 2_000)
+        );
         // Equal scores keep the build order.
-        let order: Vec<usize> = first
-            .hits
+        let order: Vec<usize> = [first, second, last]
             .iter()
-            .chain(&second.hits)
-            .map(|h| h.build_order)
+            .flat_map(|page| page.hits.iter().map(|h| h.build_order))
             .collect();
-        assert_eq!(order, (0..20).collect::<Vec<_>>());
+        let expected: Vec<usize> = (0..20).chain(1_990..2_000).collect();
+        assert_eq!(order, expected);
         let counted = index
             .search("stream", &SearchFilter::default(), 0, 0)
             .unwrap();
-        assert_eq!((counted.total, counted.hits.len()), (30, 0));
+        assert_eq!((counted.total, counted.hits.len()), (2_000, 0));
     }
 
     #[test]
