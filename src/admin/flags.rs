@@ -1,6 +1,6 @@
 //! `/admin/flags`: what candidates reported about questions, open ones first, and resolving them.
 
-use super::manage::Outcome;
+use super::manage::{Notice, Outcome};
 use super::queries::flags::{FlagRow, Resolve, Show, list_flags, resolve};
 use crate::state::AppState;
 use crate::web::auth::PageContext;
@@ -13,7 +13,13 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
 /// What resolving did, in words: its code in the redirect and the notice it shows.
-impl Resolve {
+impl Notice for Resolve {
+    const ALL: &'static [Resolve] = &[
+        Resolve::Resolved,
+        Resolve::AlreadyResolved,
+        Resolve::NotFound,
+    ];
+
     fn code(self) -> &'static str {
         match self {
             Resolve::Resolved => "resolved",
@@ -30,17 +36,6 @@ impl Resolve {
             }
             Resolve::NotFound => "That flag does not exist.",
         }
-    }
-
-    fn from_code(code: Option<&str>) -> Option<Resolve> {
-        let code = code?;
-        [
-            Resolve::Resolved,
-            Resolve::AlreadyResolved,
-            Resolve::NotFound,
-        ]
-        .into_iter()
-        .find(|r| r.code() == code)
     }
 }
 
@@ -107,7 +102,7 @@ async fn flags_page(
         csrf: ctx.csrf.clone(),
         flags,
         show_all: show == Show::All,
-        notice: Resolve::from_code(query.outcome.done.as_deref()).map(Resolve::message),
+        notice: Resolve::message_for(query.outcome.done.as_deref()),
         leeches,
     };
     Ok(ctx.html(StatusCode::OK, page.render()?))

@@ -2,7 +2,7 @@
 //! questions retired or restored one by one. Every change bumps the bank's generation in the
 //! same transaction, so every instance reloads its in-memory copy.
 
-use super::manage::Outcome;
+use super::manage::{Notice, Outcome};
 use super::queries::sets::{
     ChangeOutcome, SetDetail, SetRow, list_sets, set_detail, set_enabled, set_question_retired,
 };
@@ -27,15 +27,15 @@ pub enum SetNotice {
     Restored,
 }
 
-impl SetNotice {
-    const ALL: [SetNotice; 4] = [
+impl Notice for SetNotice {
+    const ALL: &'static [SetNotice] = &[
         SetNotice::Enabled,
         SetNotice::Disabled,
         SetNotice::Retired,
         SetNotice::Restored,
     ];
 
-    pub fn code(self) -> &'static str {
+    fn code(self) -> &'static str {
         match self {
             SetNotice::Enabled => "enabled",
             SetNotice::Disabled => "disabled",
@@ -44,7 +44,7 @@ impl SetNotice {
         }
     }
 
-    pub fn message(self) -> &'static str {
+    fn message(self) -> &'static str {
         match self {
             SetNotice::Enabled => "The set is enabled: its questions are back in study queues.",
             SetNotice::Disabled => {
@@ -55,11 +55,6 @@ impl SetNotice {
             }
             SetNotice::Restored => "The question is restored and can be studied again.",
         }
-    }
-
-    fn from_code(code: Option<&str>) -> Option<SetNotice> {
-        let code = code?;
-        SetNotice::ALL.into_iter().find(|n| n.code() == code)
     }
 }
 
@@ -83,7 +78,7 @@ async fn sets_page(
         nav: ctx.nav(),
         csrf: ctx.csrf.clone(),
         sets,
-        notice: SetNotice::from_code(query.done.as_deref()).map(SetNotice::message),
+        notice: SetNotice::message_for(query.done.as_deref()),
     };
     Ok(ctx.html(StatusCode::OK, page.render()?))
 }
@@ -112,7 +107,7 @@ async fn set_page(
         nav: ctx.nav(),
         csrf: ctx.csrf.clone(),
         set,
-        notice: SetNotice::from_code(query.done.as_deref()).map(SetNotice::message),
+        notice: SetNotice::message_for(query.done.as_deref()),
     };
     Ok(ctx.html(StatusCode::OK, page.render()?))
 }

@@ -3,7 +3,7 @@
 //! disabled, checked inside the write transaction (`queries::users::apply`). This file holds
 //! the page, the action's route and their words.
 
-use super::manage::Outcome;
+use super::manage::{Notice, Outcome};
 use super::queries::users::{Refusal, UserAction, UserChange, UserRow, apply, list_users};
 use crate::state::AppState;
 use crate::web::auth::PageContext;
@@ -16,15 +16,15 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
 /// An action's words: its code in the redirect and the notice it shows.
-impl UserAction {
-    const ALL: [UserAction; 4] = [
+impl Notice for UserAction {
+    const ALL: &'static [UserAction] = &[
         UserAction::MakeAdmin,
         UserAction::RevokeAdmin,
         UserAction::Disable,
         UserAction::Enable,
     ];
 
-    pub fn code(self) -> &'static str {
+    fn code(self) -> &'static str {
         match self {
             UserAction::MakeAdmin => "made-admin",
             UserAction::RevokeAdmin => "revoked-admin",
@@ -33,7 +33,7 @@ impl UserAction {
         }
     }
 
-    pub fn message(self) -> &'static str {
+    fn message(self) -> &'static str {
         match self {
             UserAction::MakeAdmin => "The account is now an admin.",
             UserAction::RevokeAdmin => "The account is no longer an admin.",
@@ -43,32 +43,25 @@ impl UserAction {
             UserAction::Enable => "The account is enabled and can sign in again.",
         }
     }
-
-    fn from_code(code: Option<&str>) -> Option<UserAction> {
-        let code = code?;
-        UserAction::ALL.into_iter().find(|a| a.code() == code)
-    }
 }
 
 /// A refusal's words, as for [`UserAction`].
-impl Refusal {
-    pub fn code(self) -> &'static str {
+impl Notice for Refusal {
+    const ALL: &'static [Refusal] = &[Refusal::LastAdmin];
+
+    fn code(self) -> &'static str {
         match self {
             Refusal::LastAdmin => "last-admin",
         }
     }
 
-    pub fn message(self) -> &'static str {
+    fn message(self) -> &'static str {
         match self {
             Refusal::LastAdmin => {
                 "Nothing changed: this is the last admin who can sign in. Make another account an \
                  admin first, so someone can still manage Rehearse."
             }
         }
-    }
-
-    fn from_code(code: Option<&str>) -> Option<Refusal> {
-        (code? == Refusal::LastAdmin.code()).then_some(Refusal::LastAdmin)
     }
 }
 
@@ -99,8 +92,8 @@ async fn users_page(
             .as_ref()
             .map(|u| u.user_id.clone())
             .unwrap_or_default(),
-        notice: UserAction::from_code(query.done.as_deref()).map(UserAction::message),
-        refusal: Refusal::from_code(query.refused.as_deref()).map(Refusal::message),
+        notice: UserAction::message_for(query.done.as_deref()),
+        refusal: Refusal::message_for(query.refused.as_deref()),
     };
     let status = if page.refusal.is_some() {
         StatusCode::CONFLICT
