@@ -35,14 +35,7 @@ pub fn list_sets(conn: &mut DbConnection) -> QueryResult<Vec<SetRow>> {
     };
     let active = counts(conn, false)?;
     let retired = counts(conn, true)?;
-    Ok(question_sets::table
-        .order(question_sets::position.asc())
-        .select((
-            question_sets::slug,
-            question_sets::title,
-            question_sets::enabled,
-        ))
-        .load::<(String, String, bool)>(conn)?
+    Ok(crate::bank::queries::set_switches(conn)?
         .into_iter()
         .map(|(slug, title, enabled)| SetRow {
             active: active.get(&slug).copied().unwrap_or(0),
