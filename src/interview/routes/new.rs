@@ -144,9 +144,8 @@ pub(super) async fn create_interview(
         .write(move |conn| {
             let preset = preset.as_deref();
             match service::create(conn, &bank, &user_id, &options, preset, seed, now) {
-                Ok(id) => Ok(Some(id)),
                 Err(InterviewError::NoQuestions) => Ok(None),
-                Err(other) => Err(other.into()),
+                created => Ok(Some(created?)),
             }
         })
         .await?;
