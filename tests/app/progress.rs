@@ -753,7 +753,7 @@ fn admins_see_questions_that_are_leeches_for_several_users(test_db: TestDb) {
     let start = page.find("id=\"shared-leeches\"").unwrap();
     let section = &page[start..];
     assert_contains(
-        &section,
+        section,
         &["/questions/alpha/q02", "<td data-label=\"Users\">3</td>"],
     );
     // A leech for one user only is not listed.
