@@ -1,6 +1,6 @@
 //! Import history: every import, from the web or the command line, with its files' hashes.
 
-use crate::db::schema::import_runs;
+use super::queries::history::load_runs;
 use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
@@ -8,8 +8,6 @@ use crate::web::layout::Nav;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
 
 /// One import run as listed.
 struct RunView {
@@ -20,16 +18,6 @@ struct RunView {
     files: usize,
     summary: String,
 }
-
-type RunRow = (
-    String,
-    NaiveDateTime,
-    NaiveDateTime,
-    String,
-    String,
-    String,
-    (i32, i32, i32, i32, i32),
-);
 
 fn summary(counts: (i32, i32, i32, i32, i32)) -> String {
     let (added, updated, retired, restored, unchanged) = counts;
@@ -45,31 +33,6 @@ fn summary(counts: (i32, i32, i32, i32, i32)) -> String {
 struct FileEntry {
     path: String,
     sha256: String,
-}
-
-fn load_runs(conn: &mut crate::db::DbConnection, id: Option<&str>) -> QueryResult<Vec<RunRow>> {
-    let mut query = import_runs::table
-        .order(import_runs::started_at.desc())
-        .select((
-            import_runs::id,
-            import_runs::started_at,
-            import_runs::finished_at,
-            import_runs::actor,
-            import_runs::source,
-            import_runs::files,
-            (
-                import_runs::added,
-                import_runs::updated,
-                import_runs::retired,
-                import_runs::restored,
-                import_runs::unchanged,
-            ),
-        ))
-        .into_boxed();
-    if let Some(id) = id {
-        query = query.filter(import_runs::id.eq(id.to_owned()));
-    }
-    query.load(conn)
 }
 
 #[derive(Template)]

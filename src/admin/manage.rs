@@ -1,5 +1,5 @@
 //! What the admin pages that change the bank and the accounts share: the bank's generation
-//! counter and reading the `?done=` / `?refused=` notices.
+//! counter and the `?done=` / `?refused=` notices (read into a [`Notice`]).
 
 use crate::db::DbConnection;
 use crate::db::schema::app_locks;
@@ -26,4 +26,25 @@ pub fn when(at: NaiveDateTime) -> String {
 pub struct Outcome {
     pub done: Option<String>,
     pub refused: Option<String>,
+}
+
+/// An outcome an action redirects with (`?done=code`) and the page it lands on puts in words.
+pub trait Notice: Copy + 'static {
+    /// Every outcome, to read a code back.
+    const ALL: &'static [Self];
+
+    /// The outcome's name in the redirect's query.
+    fn code(self) -> &'static str;
+
+    /// What the page says about it.
+    fn message(self) -> &'static str;
+
+    /// The words for the outcome `code` names (from the query), if it names one.
+    fn message_for(code: Option<&str>) -> Option<&'static str> {
+        let code = code?;
+        Self::ALL
+            .iter()
+            .find(|notice| notice.code() == code)
+            .map(|notice| notice.message())
+    }
 }

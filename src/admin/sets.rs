@@ -2,11 +2,11 @@
 //! questions retired or restored one by one. Every change bumps the bank's generation in the
 //! same transaction, so every instance reloads its in-memory copy.
 
-use super::manage::{Outcome, bump_bank_generation, when};
+use super::manage::{Notice, Outcome};
+use super::queries::sets::{
+    ChangeOutcome, SetDetail, SetRow, list_sets, set_detail, set_enabled, set_question_retired,
+};
 use crate::bank::export;
-use crate::bank::queries::QuestionListItem;
-use crate::db::DbConnection;
-use crate::db::schema::{question_sets, questions, topics};
 use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
@@ -17,193 +17,6 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
-use chrono::NaiveDateTime;
-use diesel::dsl::count_star;
-use diesel::prelude::*;
-use std::collections::HashMap;
-
-/// A set in the list.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SetRow {
-    pub slug: String,
-    pub title: String,
-    pub enabled: bool,
-    pub active: i64,
-    pub retired: i64,
-}
-
-/// Every set in roadmap order, with its active and retired question counts.
-pub fn list_sets(conn: &mut DbConnection) -> QueryResult<Vec<SetRow>> {
-    let counts = |conn: &mut DbConnection, retired: bool| -> QueryResult<HashMap<String, i64>> {
-        let query = questions::table
-            .group_by(questions::set_slug)
-            .select((questions::set_slug, count_star()))
-            .into_boxed();
-        let query = if retired {
-            query.filter(questions::retired_at.is_not_null())
-        } else {
-            query.filter(questions::retired_at.is_null())
-        };
-        Ok(query.load::<(String, i64)>(conn)?.into_iter().collect())
-    };
-    let active = counts(conn, false)?;
-    let retired = counts(conn, true)?;
-    Ok(question_sets::table
-        .order(question_sets::position.asc())
-        .select((
-            question_sets::slug,
-            question_sets::title,
-            question_sets::enabled,
-        ))
-        .load::<(String, String, bool)>(conn)?
-        .into_iter()
-        .map(|(slug, title, enabled)| SetRow {
-            active: active.get(&slug).copied().unwrap_or(0),
-            retired: retired.get(&slug).copied().unwrap_or(0),
-            slug,
-            title,
-            enabled,
-        })
-        .collect())
-}
-
-/// A question of a set, retired or not.
-#[derive(Clone, Debug)]
-pub struct SetQuestion {
-    pub local_id: String,
-    pub key: String,
-    pub summary: String,
-    pub topic: String,
-    pub difficulty: String,
-    /// When it was retired, as shown.
-    pub retired: Option<String>,
-}
-
-/// A set with all its questions in file order.
-#[derive(Clone, Debug)]
-pub struct SetDetail {
-    pub slug: String,
-    pub title: String,
-    pub enabled: bool,
-    pub questions: Vec<SetQuestion>,
-}
-
-pub fn set_detail(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<SetDetail>> {
-    let Some((title, enabled)) = question_sets::table
-        .find(slug)
-        .select((question_sets::title, question_sets::enabled))
-        .get_result::<(String, bool)>(conn)
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let rows = questions::table
-        .inner_join(topics::table)
-        .filter(questions::set_slug.eq(slug))
-        .order(questions::position.asc())
-        .select((
-            questions::local_id,
-            questions::question_key,
-            questions::prompt_md,
-            topics::title,
-            questions::difficulty,
-            questions::retired_at,
-        ))
-        .load::<(
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<NaiveDateTime>,
-        )>(conn)?;
-    let questions = rows
-        .into_iter()
-        .map(
-            |(local_id, key, prompt_md, topic, difficulty, retired_at)| SetQuestion {
-                summary: QuestionListItem {
-                    set_slug: slug.to_owned(),
-                    local_id: local_id.clone(),
-                    topic_title: String::new(),
-                    difficulty: String::new(),
-                    kind: String::new(),
-                    prompt_md,
-                }
-                .summary(),
-                local_id,
-                key,
-                topic,
-                difficulty,
-                retired: retired_at.map(when),
-            },
-        )
-        .collect();
-    Ok(Some(SetDetail {
-        slug: slug.to_owned(),
-        title,
-        enabled,
-        questions,
-    }))
-}
-
-/// Whether a change found what it was asked to change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChangeOutcome {
-    Done,
-    NotFound,
-}
-
-/// Switches a set on or off for everyone's study (interviews skip disabled sets too).
-pub fn set_enabled(
-    conn: &mut DbConnection,
-    slug: &str,
-    enabled: bool,
-) -> QueryResult<ChangeOutcome> {
-    crate::db::write_transaction(conn, |conn| {
-        bump_bank_generation(conn)?;
-        let changed = diesel::update(question_sets::table.find(slug))
-            .set(question_sets::enabled.eq(enabled))
-            .execute(conn)?;
-        Ok(if changed == 0 {
-            ChangeOutcome::NotFound
-        } else {
-            ChangeOutcome::Done
-        })
-    })
-}
-
-/// Retires a question (`Some(now)`: hidden everywhere, history kept) or restores it (`None`).
-/// An import of a file that still holds the question restores it.
-pub fn set_question_retired(
-    conn: &mut DbConnection,
-    key: &str,
-    retired_at: Option<NaiveDateTime>,
-) -> QueryResult<ChangeOutcome> {
-    crate::db::write_transaction(conn, |conn| {
-        bump_bank_generation(conn)?;
-        let target = questions::table.filter(questions::question_key.eq(key));
-        let changed = match retired_at {
-            // Retiring again keeps the first date.
-            Some(at) => diesel::update(target.filter(questions::retired_at.is_null()))
-                .set(questions::retired_at.eq(Some(at)))
-                .execute(conn)?,
-            None => diesel::update(target)
-                .set(questions::retired_at.eq(None::<NaiveDateTime>))
-                .execute(conn)?,
-        };
-        if changed == 0 {
-            let exists = questions::table
-                .filter(questions::question_key.eq(key))
-                .count()
-                .get_result::<i64>(conn)?
-                > 0;
-            if !exists {
-                return Ok(ChangeOutcome::NotFound);
-            }
-        }
-        Ok(ChangeOutcome::Done)
-    })
-}
 
 /// What an action on this page did, for the notice after the redirect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,15 +27,15 @@ pub enum SetNotice {
     Restored,
 }
 
-impl SetNotice {
-    const ALL: [SetNotice; 4] = [
+impl Notice for SetNotice {
+    const ALL: &'static [SetNotice] = &[
         SetNotice::Enabled,
         SetNotice::Disabled,
         SetNotice::Retired,
         SetNotice::Restored,
     ];
 
-    pub fn code(self) -> &'static str {
+    fn code(self) -> &'static str {
         match self {
             SetNotice::Enabled => "enabled",
             SetNotice::Disabled => "disabled",
@@ -231,7 +44,7 @@ impl SetNotice {
         }
     }
 
-    pub fn message(self) -> &'static str {
+    fn message(self) -> &'static str {
         match self {
             SetNotice::Enabled => "The set is enabled: its questions are back in study queues.",
             SetNotice::Disabled => {
@@ -242,11 +55,6 @@ impl SetNotice {
             }
             SetNotice::Restored => "The question is restored and can be studied again.",
         }
-    }
-
-    fn from_code(code: Option<&str>) -> Option<SetNotice> {
-        let code = code?;
-        SetNotice::ALL.into_iter().find(|n| n.code() == code)
     }
 }
 
@@ -270,7 +78,7 @@ async fn sets_page(
         nav: ctx.nav(),
         csrf: ctx.csrf.clone(),
         sets,
-        notice: SetNotice::from_code(query.done.as_deref()).map(SetNotice::message),
+        notice: SetNotice::message_for(query.done.as_deref()),
     };
     Ok(ctx.html(StatusCode::OK, page.render()?))
 }
@@ -299,7 +107,7 @@ async fn set_page(
         nav: ctx.nav(),
         csrf: ctx.csrf.clone(),
         set,
-        notice: SetNotice::from_code(query.done.as_deref()).map(SetNotice::message),
+        notice: SetNotice::message_for(query.done.as_deref()),
     };
     Ok(ctx.html(StatusCode::OK, page.render()?))
 }

@@ -1,11 +1,10 @@
 //! `/admin/users`: every account, made or unmade admin, disabled or enabled. Disabling ends the
 //! account's sessions at once. The last enabled admin can neither lose the role nor be
-//! disabled, checked inside the write transaction.
+//! disabled, checked inside the write transaction (`queries::users::apply`). This file holds
+//! the page, the action's route and their words.
 
-use super::manage::{Outcome, when};
-use crate::accounts::service::Role;
-use crate::db::DbConnection;
-use crate::db::schema::{sessions, users};
+use super::manage::{Notice, Outcome};
+use super::queries::users::{Refusal, UserAction, UserChange, UserRow, apply, list_users};
 use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
@@ -15,60 +14,17 @@ use crate::web::see_other;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
 
-/// An account in the list.
-#[derive(Clone, Debug)]
-pub struct UserRow {
-    pub id: String,
-    pub username: String,
-    pub is_admin: bool,
-    pub created: String,
-    /// When it was disabled, as shown.
-    pub disabled: Option<String>,
-}
-
-pub fn list_users(conn: &mut DbConnection) -> QueryResult<Vec<UserRow>> {
-    Ok(users::table
-        .order(users::username.asc())
-        .select((
-            users::id,
-            users::username,
-            users::role,
-            users::created_at,
-            users::disabled_at,
-        ))
-        .load::<(String, String, String, NaiveDateTime, Option<NaiveDateTime>)>(conn)?
-        .into_iter()
-        .map(|(id, username, role, created_at, disabled_at)| UserRow {
-            id,
-            username,
-            is_admin: role == Role::Admin.as_str(),
-            created: when(created_at),
-            disabled: disabled_at.map(when),
-        })
-        .collect())
-}
-
-/// What an admin can do to an account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UserAction {
-    MakeAdmin,
-    RevokeAdmin,
-    Disable,
-    Enable,
-}
-
-impl UserAction {
-    const ALL: [UserAction; 4] = [
+/// An action's words: its code in the redirect and the notice it shows.
+impl Notice for UserAction {
+    const ALL: &'static [UserAction] = &[
         UserAction::MakeAdmin,
         UserAction::RevokeAdmin,
         UserAction::Disable,
         UserAction::Enable,
     ];
 
-    pub fn code(self) -> &'static str {
+    fn code(self) -> &'static str {
         match self {
             UserAction::MakeAdmin => "made-admin",
             UserAction::RevokeAdmin => "revoked-admin",
@@ -77,7 +33,7 @@ impl UserAction {
         }
     }
 
-    pub fn message(self) -> &'static str {
+    fn message(self) -> &'static str {
         match self {
             UserAction::MakeAdmin => "The account is now an admin.",
             UserAction::RevokeAdmin => "The account is no longer an admin.",
@@ -87,32 +43,19 @@ impl UserAction {
             UserAction::Enable => "The account is enabled and can sign in again.",
         }
     }
-
-    fn from_code(code: Option<&str>) -> Option<UserAction> {
-        let code = code?;
-        UserAction::ALL.into_iter().find(|a| a.code() == code)
-    }
-
-    /// Whether this takes an admin away (and so may not leave the site without one).
-    fn removes_an_admin(self) -> bool {
-        matches!(self, UserAction::RevokeAdmin | UserAction::Disable)
-    }
 }
 
-/// Why an action was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    LastAdmin,
-}
+/// A refusal's words, as for [`UserAction`].
+impl Notice for Refusal {
+    const ALL: &'static [Refusal] = &[Refusal::LastAdmin];
 
-impl Refusal {
-    pub fn code(self) -> &'static str {
+    fn code(self) -> &'static str {
         match self {
             Refusal::LastAdmin => "last-admin",
         }
     }
 
-    pub fn message(self) -> &'static str {
+    fn message(self) -> &'static str {
         match self {
             Refusal::LastAdmin => {
                 "Nothing changed: this is the last admin who can sign in. Make another account an \
@@ -120,83 +63,6 @@ impl Refusal {
             }
         }
     }
-
-    fn from_code(code: Option<&str>) -> Option<Refusal> {
-        (code? == Refusal::LastAdmin.code()).then_some(Refusal::LastAdmin)
-    }
-}
-
-/// What an action did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UserChange {
-    Done,
-    Refused(Refusal),
-    NotFound,
-}
-
-/// Applies `action` to the account `user_id`, in one transaction.
-pub fn apply(
-    conn: &mut DbConnection,
-    user_id: &str,
-    action: UserAction,
-    now: NaiveDateTime,
-) -> QueryResult<UserChange> {
-    let admin = Role::Admin.as_str();
-    crate::db::write_transaction(conn, |conn| {
-        // Lock every admin row first (PostgreSQL; SQLite's immediate transaction already
-        // excludes other writers), so two admins removing each other at once cannot both pass
-        // the check below.
-        diesel::update(users::table.filter(users::role.eq(admin)))
-            .set(users::role.eq(users::role))
-            .execute(conn)?;
-        let Some((role, disabled_at)) = users::table
-            .find(user_id)
-            .select((users::role, users::disabled_at))
-            .get_result::<(String, Option<NaiveDateTime>)>(conn)
-            .optional()?
-        else {
-            return Ok(UserChange::NotFound);
-        };
-        if action.removes_an_admin() && role == admin && disabled_at.is_none() {
-            let other_admins = users::table
-                .filter(users::role.eq(admin))
-                .filter(users::disabled_at.is_null())
-                .filter(users::id.ne(user_id))
-                .count()
-                .get_result::<i64>(conn)?;
-            if other_admins == 0 {
-                return Ok(UserChange::Refused(Refusal::LastAdmin));
-            }
-        }
-        let target = users::table.find(user_id);
-        match action {
-            UserAction::MakeAdmin => {
-                diesel::update(target)
-                    .set(users::role.eq(admin))
-                    .execute(conn)?;
-            }
-            UserAction::RevokeAdmin => {
-                diesel::update(target)
-                    .set(users::role.eq(Role::Candidate.as_str()))
-                    .execute(conn)?;
-            }
-            UserAction::Disable => {
-                if disabled_at.is_none() {
-                    diesel::update(target)
-                        .set(users::disabled_at.eq(Some(now)))
-                        .execute(conn)?;
-                }
-                diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id)))
-                    .execute(conn)?;
-            }
-            UserAction::Enable => {
-                diesel::update(target)
-                    .set(users::disabled_at.eq(None::<NaiveDateTime>))
-                    .execute(conn)?;
-            }
-        }
-        Ok(UserChange::Done)
-    })
 }
 
 #[derive(Template)]
@@ -226,8 +92,8 @@ async fn users_page(
             .as_ref()
             .map(|u| u.user_id.clone())
             .unwrap_or_default(),
-        notice: UserAction::from_code(query.done.as_deref()).map(UserAction::message),
-        refusal: Refusal::from_code(query.refused.as_deref()).map(Refusal::message),
+        notice: UserAction::message_for(query.done.as_deref()),
+        refusal: Refusal::message_for(query.refused.as_deref()),
     };
     let status = if page.refusal.is_some() {
         StatusCode::CONFLICT

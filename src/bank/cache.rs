@@ -5,7 +5,7 @@
 use super::queries::QuestionListItem;
 use super::render::SanitizedHtml;
 use crate::db::DbConnection;
-use crate::db::schema::{app_locks, question_sets, questions, topics};
+use crate::db::schema::{app_locks, questions, topics};
 use diesel::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -101,13 +101,7 @@ impl BankSnapshot {
             .into_iter()
             .map(|(id, title, parent, _)| (id, (title, parent)))
             .collect();
-        let sets: HashMap<String, (String, bool)> = question_sets::table
-            .select((
-                question_sets::slug,
-                question_sets::title,
-                question_sets::enabled,
-            ))
-            .load::<(String, String, bool)>(conn)?
+        let sets: HashMap<String, (String, bool)> = super::queries::set_switches(conn)?
             .into_iter()
             .map(|(slug, title, enabled)| (slug, (title, enabled)))
             .collect();

@@ -45,6 +45,18 @@ pub fn set_titles(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>>
         .load(conn)
 }
 
+/// Slug, title and whether it is enabled, of every set, in roadmap order.
+pub fn set_switches(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, bool)>> {
+    question_sets::table
+        .order(question_sets::position.asc())
+        .select((
+            question_sets::slug,
+            question_sets::title,
+            question_sets::enabled,
+        ))
+        .load(conn)
+}
+
 /// Filters of the browse page; `None` means any.
 #[derive(Clone, Debug, Default)]
 pub struct BrowseFilter {

@@ -403,6 +403,24 @@ fn current_for_step(
     Ok(Ok((interview, current)))
 }
 
+/// Runs `step` on the interview's current question in one write transaction, once
+/// `current_for_step` has found `item_id` current; otherwise answers why it is not.
+fn on_current_step<F>(
+    conn: &mut DbConnection,
+    (user_id, id, item_id, now): (&str, &str, &str, NaiveDateTime),
+    step: F,
+) -> Result<StepOutcome, InterviewError>
+where
+    F: FnOnce(&mut DbConnection, Interview, Item) -> Result<StepOutcome, InterviewError>,
+{
+    crate::db::write_transaction(conn, |conn| {
+        match current_for_step(conn, user_id, id, item_id, now)? {
+            Ok((interview, current)) => step(conn, interview, current),
+            Err(outcome) => Ok(outcome),
+        }
+    })
+}
+
 /// Shows the answer: records when, and the notes typed so far.
 pub fn reveal(
     conn: &mut DbConnection,
@@ -412,11 +430,8 @@ pub fn reveal(
     notes: &str,
     now: NaiveDateTime,
 ) -> Result<StepOutcome, InterviewError> {
-    crate::db::write_transaction(conn, |conn| {
-        let (_, current) = match current_for_step(conn, user_id, id, item_id, now)? {
-            Ok(found) => found,
-            Err(outcome) => return Ok(outcome),
-        };
+    let step = (user_id, id, item_id, now);
+    on_current_step(conn, step, |conn, _, current| {
         if current.revealed_at.is_none() {
             diesel::update(interview_items::table.find(&current.id))
                 .set((
@@ -446,11 +461,8 @@ pub fn grade(
     now: NaiveDateTime,
     today: NaiveDate,
 ) -> Result<StepOutcome, InterviewError> {
-    crate::db::write_transaction(conn, |conn| {
-        let (interview, current) = match current_for_step(conn, user_id, id, item_id, now)? {
-            Ok(found) => found,
-            Err(outcome) => return Ok(outcome),
-        };
+    let step = (user_id, id, item_id, now);
+    on_current_step(conn, step, |conn, interview, current| {
         diesel::update(interview_items::table.find(&current.id))
             .set((
                 interview_items::grade.eq(Some(i32::from(grade.value()))),
@@ -568,11 +580,8 @@ pub fn skip(
     item_id: &str,
     now: NaiveDateTime,
 ) -> Result<StepOutcome, InterviewError> {
-    crate::db::write_transaction(conn, |conn| {
-        let (interview, current) = match current_for_step(conn, user_id, id, item_id, now)? {
-            Ok(found) => found,
-            Err(outcome) => return Ok(outcome),
-        };
+    let step = (user_id, id, item_id, now);
+    on_current_step(conn, step, |conn, interview, current| {
         diesel::update(interview_items::table.find(&current.id))
             .set((
                 interview_items::skipped.eq(true),

@@ -54,28 +54,25 @@ type CardColumns = (
     i32,
 );
 
-const CARD_COLUMNS: (
-    cards::repetitions,
-    cards::interval_days,
-    cards::easiness_hundredths,
-    cards::due_day,
-    cards::lapses,
-    cards::review_count,
-    cards::last_reviewed_at,
-    cards::suspended,
-    cards::buried_until,
-    cards::version,
-) = (
-    cards::repetitions,
-    cards::interval_days,
-    cards::easiness_hundredths,
-    cards::due_day,
-    cards::lapses,
-    cards::review_count,
-    cards::last_reviewed_at,
-    cards::suspended,
-    cards::buried_until,
-    cards::version,
+/// Declares `CARD_COLUMNS`, the card columns [`CardState`] is read from, naming each once for
+/// both the constant's type and its value.
+macro_rules! card_columns {
+    ($($column:ident),* $(,)?) => {
+        const CARD_COLUMNS: ($(cards::$column,)*) = ($(cards::$column,)*);
+    };
+}
+
+card_columns!(
+    repetitions,
+    interval_days,
+    easiness_hundredths,
+    due_day,
+    lapses,
+    review_count,
+    last_reviewed_at,
+    suspended,
+    buried_until,
+    version,
 );
 
 fn to_u32(value: i32) -> u32 {

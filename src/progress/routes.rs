@@ -5,8 +5,11 @@
 use super::chart::BarChart;
 use super::readiness::{FINAL_REVIEW_DAYS, Plan, Share};
 use super::roadmap::{AreaNode, Level, LevelCounts};
-use super::service::{self, FinalItem, LeechItem, PlanApplied, ReadinessFigures};
+use super::service::{self, FinalItem, LeechItem, Loaded, PlanApplied, ReadinessFigures};
 use super::stats::{self, Heatmap, PassCount};
+use crate::accounts::service::SessionUser;
+use crate::bank::cache::BankSnapshot;
+use crate::db::DbConnection;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
@@ -17,6 +20,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
+use chrono::{DateTime, Utc};
+use diesel::result::QueryResult;
 
 /// `?topic=…` for a topic id.
 fn topic_query(topic: &str) -> String {
@@ -32,6 +37,30 @@ pub fn leech_notice_path(key: &str, topic: &Option<String>) -> String {
         Some(topic) => format!("/progress/leech/{key}{}", topic_query(topic)),
         None => format!("/progress/leech/{key}"),
     }
+}
+
+/// The first steps of each progress page: the bank the user sees, what `load` reads of the
+/// user's progress (in one read, the connection released before anything else), and the page's
+/// figures made from them by `figures`.
+async fn progress_figures<R, O, L, F>(
+    state: &AppState,
+    user: &SessionUser,
+    load: L,
+    figures: F,
+) -> Result<(Loaded, O), AppError>
+where
+    R: Send + 'static,
+    L: Fn(&mut DbConnection, &str, DateTime<Utc>) -> QueryResult<(Loaded, Vec<R>)> + Send + 'static,
+    F: FnOnce(&BankSnapshot, &str, &Loaded, &[R]) -> O,
+{
+    let bank = state.bank_at(user.bank_generation).await?;
+    let now = state.clock.now();
+    let user_id = user.user_id.clone();
+    let (loaded, rows) = state
+        .read(move |conn| Ok(load(conn, &user_id, now)?))
+        .await?;
+    let figures = figures(&bank, &user.user_id, &loaded, &rows);
+    Ok((loaded, figures))
 }
 
 /// A retention row of the page.
@@ -100,13 +129,8 @@ async fn stats_page(
     SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let bank = state.bank_at(user.bank_generation).await?;
-    let now = state.clock.now();
-    let user_id = user.user_id.clone();
-    let (loaded, days) = state
-        .read(move |conn| Ok(service::load_stats(conn, &user_id, now)?))
-        .await?;
-    let figures = service::stats_figures(&bank, &user.user_id, &loaded, &days);
+    let (_, figures) =
+        progress_figures(&state, &user, service::load_stats, service::stats_figures).await?;
     let readiness = figures.readiness.map(|(days_left, share)| ReadinessGlance {
         days_left,
         percent: share.percent(),
@@ -164,13 +188,8 @@ async fn roadmap_page(
     SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let bank = state.bank_at(user.bank_generation).await?;
-    let now = state.clock.now();
-    let user_id = user.user_id.clone();
-    let (loaded, topics) = state
-        .read(move |conn| Ok(service::load_tree(conn, &user_id, now)?))
-        .await?;
-    let (areas, topic_counts) = service::roadmap_figures(&bank, &user.user_id, &loaded, &topics);
+    let (_, (areas, topic_counts)) =
+        progress_figures(&state, &user, service::load_tree, service::roadmap_figures).await?;
     let page = RoadmapPage {
         nav: context.nav(),
         areas,
@@ -280,13 +299,13 @@ async fn readiness_page(
     state: web::Data<AppState>,
     query: web::Query<ReadinessQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let bank = state.bank_at(user.bank_generation).await?;
-    let now = state.clock.now();
-    let user_id = user.user_id.clone();
-    let (loaded, topics) = state
-        .read(move |conn| Ok(service::load_tree(conn, &user_id, now)?))
-        .await?;
-    let figures = service::readiness_figures(&bank, &user.user_id, &loaded, &topics);
+    let (loaded, figures) = progress_figures(
+        &state,
+        &user,
+        service::load_tree,
+        service::readiness_figures,
+    )
+    .await?;
     let page = match figures {
         Some(f) => ReadinessPage {
             nav: context.nav(),

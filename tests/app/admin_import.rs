@@ -4,8 +4,8 @@
 
 use crate::admin::{PASSWORD, admin};
 use crate::helpers::{
-    TestApp, TestDb, Visitor, copy_dir, db_tests, fixture, hidden_value, location, rehearse,
-    repo_root, snapshot, spawn_app,
+    TestApp, TestDb, Visitor, assert_contains, copy_dir, db_tests, fixture, hidden_value,
+    import_into, location, rehearse, repo_root, snapshot, spawn_app,
 };
 use std::path::Path;
 use std::time::Instant;
@@ -102,7 +102,7 @@ fn broken_uploads_show_the_cli_messages_and_change_nothing(test_db: TestDb) {
     // The offending line is shown with its column marked.
     let response = upload(&app, files_of(&fixture("broken/unknown-field.yaml")));
     let page = response.text().unwrap();
-    assert!(page.contains("7 |     dificulty: mid\n  |     ^"), "{page}");
+    assert_contains(&page, &["7 |     dificulty: mid\n  |     ^"]);
 }
 
 fn a_preview_shows_the_changes_and_apply_makes_them(test_db: TestDb) {
@@ -124,12 +124,14 @@ fn a_preview_shows_the_changes_and_apply_makes_them(test_db: TestDb) {
         "a preview writes nothing to the bank"
     );
     let page = app.get(&preview).text().unwrap();
-    assert!(
-        page.contains("1 added, 1 updated, 0 retired, 1 unchanged"),
-        "{page}"
-    );
+    assert_contains(&page, &["1 added, 1 updated, 0 retired, 1 unchanged"]);
     assert!(page.contains("<code>event-loop/brand-new</code>"));
-    assert!(page.contains("<span class=\"diff-del\">- Timers, pending callbacks, poll, check, close callbacks.</span>"), "{page}");
+    assert_contains(
+        &page,
+        &[
+            "<span class=\"diff-del\">- Timers, pending callbacks, poll, check, close callbacks.</span>",
+        ],
+    );
     assert!(page.contains("<span class=\"diff-add\">+ Timers, then pending callbacks, poll, check and close callbacks.</span>"));
 
     let csrf = hidden_value(&page, "csrf").unwrap();
@@ -138,17 +140,11 @@ fn a_preview_shows_the_changes_and_apply_makes_them(test_db: TestDb) {
     let run = location(&response);
     assert!(run.starts_with("/admin/imports/"), "{run}");
     let details = app.get(&run).text().unwrap();
-    assert!(
-        details.contains("By <strong>root</strong> from the web"),
-        "{details}"
-    );
+    assert_contains(&details, &["By <strong>root</strong> from the web"]);
     assert!(details.contains("1 added, 1 updated, 0 retired, 1 unchanged"));
     assert!(details.contains("<code>event-loop.yaml</code>"));
     let history = app.get("/admin/imports").text().unwrap();
-    assert!(
-        history.contains(">root</td><td data-label=\"From\">web</td>"),
-        "{history}"
-    );
+    assert_contains(&history, &[">root</td><td data-label=\"From\">web</td>"]);
     // Candidates see the new question at once.
     let page = app.get("/questions/event-loop/brand-new").text().unwrap();
     assert!(page.contains("What does setTimeout(fn, 0) guarantee?"));
@@ -157,29 +153,28 @@ fn a_preview_shows_the_changes_and_apply_makes_them(test_db: TestDb) {
     assert_eq!(location(&response), run);
 }
 
-fn a_stale_preview_is_refused(test_db: TestDb) {
-    let app = signed_in_admin(test_db);
+/// Uploads streams.yaml with one answer edited; returns the preview's address and its form's
+/// CSRF token.
+fn preview_an_edit(app: &TestApp) -> (String, String) {
     let edited = std::fs::read_to_string(fixture("valid/streams.yaml"))
         .unwrap()
         .replace("A slow consumer", "A slower consumer");
-    let response = upload(&app, vec![("streams.yaml".into(), edited.into_bytes())]);
+    let response = upload(app, vec![("streams.yaml".into(), edited.into_bytes())]);
     let preview = location(&response);
     let csrf = hidden_value(&app.get(&preview).text().unwrap(), "csrf").unwrap();
+    (preview, csrf)
+}
+
+fn a_stale_preview_is_refused(test_db: TestDb) {
+    let app = signed_in_admin(test_db);
+    let (preview, csrf) = preview_an_edit(&app);
     // Meanwhile someone imports from the command line.
     let other = copy_dir(&fixture("valid"));
     let text = std::fs::read_to_string(other.path().join("event-loop.yaml"))
         .unwrap()
         .replace("Timers, pending", "Timers first, pending");
     std::fs::write(other.path().join("event-loop.yaml"), text).unwrap();
-    let out = rehearse(
-        None,
-        &[
-            "--database",
-            &app.database_url,
-            "import",
-            other.path().to_str().unwrap(),
-        ],
-    );
+    let out = import_into(&app, other.path());
     assert_eq!(out.code, 0, "{out:?}");
     let before = snapshot(&app.db);
     let page = app.get(&preview).text().unwrap();
@@ -195,12 +190,7 @@ fn a_broken_stored_preview_is_an_error_the_admin_sees_and_changes_nothing(test_d
     use diesel::prelude::*;
     use rehearse::db::schema::import_previews;
     let app = signed_in_admin(test_db);
-    let edited = std::fs::read_to_string(fixture("valid/streams.yaml"))
-        .unwrap()
-        .replace("A slow consumer", "A slower consumer");
-    let response = upload(&app, vec![("streams.yaml".into(), edited.into_bytes())]);
-    let preview = location(&response);
-    let csrf = hidden_value(&app.get(&preview).text().unwrap(), "csrf").unwrap();
+    let (preview, csrf) = preview_an_edit(&app);
     // The stored plan stops reading back: cut short, as a failed write or a hand edit might.
     {
         let id = preview.trim_start_matches("/admin/import/");
@@ -220,12 +210,14 @@ fn a_broken_stored_preview_is_an_error_the_admin_sees_and_changes_nothing(test_d
     let response = app.get(&preview);
     assert_eq!(response.status(), 500);
     let page = response.text().unwrap();
-    assert!(page.contains("This preview cannot be used"), "{page}");
-    assert!(page.contains("Upload the files again"), "{page}");
+    assert_contains(
+        &page,
+        &["This preview cannot be used", "Upload the files again"],
+    );
     let response = app.post_form(&format!("{preview}/apply"), &[("csrf", &csrf)]);
     assert_eq!(response.status(), 500);
     let page = response.text().unwrap();
-    assert!(page.contains("nothing was imported"), "{page}");
+    assert_contains(&page, &["nothing was imported"]);
     assert_eq!(
         snapshot(&app.db),
         before,
@@ -250,10 +242,7 @@ fn an_exported_bank_uploads_with_no_changes(test_db: TestDb) {
     let response = upload(&app, files_of(out_dir.path()));
     assert_eq!(response.status(), 303);
     let page = app.get(&location(&response)).text().unwrap();
-    assert!(
-        page.contains("0 added, 0 updated, 0 retired, 3 unchanged"),
-        "{page}"
-    );
+    assert_contains(&page, &["0 added, 0 updated, 0 retired, 3 unchanged"]);
     assert!(page.contains("Nothing would change"));
 }
 
@@ -271,19 +260,16 @@ fn a_2_mib_file_is_accepted_and_a_larger_one_refused(test_db: TestDb) {
     let response = upload(&app, vec![("streams.yaml".into(), exact.into_bytes())]);
     assert_eq!(response.status(), 303, "2 MiB is allowed");
     let page = app.get(&location(&response)).text().unwrap();
-    assert!(
-        page.contains("0 added, 0 updated, 0 retired, 1 unchanged"),
-        "{page}"
-    );
+    assert_contains(&page, &["0 added, 0 updated, 0 retired, 1 unchanged"]);
     let mut over = set;
     over.push_str("# ");
     over.push_str(&"x".repeat(limit));
     let response = upload(&app, vec![("big.yaml".into(), over.into_bytes())]);
     assert_eq!(response.status(), 422);
     let page = response.text().unwrap();
-    assert!(
-        page.contains("<code class=\"location\">big.yaml</code>: this file is larger than 2 MiB"),
-        "{page}"
+    assert_contains(
+        &page,
+        &["<code class=\"location\">big.yaml</code>: this file is larger than 2 MiB"],
     );
 }
 

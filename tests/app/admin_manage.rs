@@ -10,6 +10,16 @@ use diesel::prelude::*;
 use rehearse::db::schema::{sessions, users};
 
 /// The "new" count of the study page.
+/// An app with the valid fixture, an admin `root` and a candidate `carol`, both signed in.
+fn root_and_carol(test_db: TestDb) -> (TestApp, Visitor, Visitor) {
+    let app = spawn_app(test_db, &fixture("valid"));
+    let root = app.new_visitor();
+    admin(&app, &root, "root");
+    let carol = app.new_visitor();
+    assert_eq!(carol.sign_up("carol", PASSWORD).status(), 303);
+    (app, root, carol)
+}
+
 fn new_today(visitor: &Visitor) -> u32 {
     let page = visitor.get("/study").text().unwrap();
     let end = page.find("</strong> new</li>").expect("a new count");
@@ -18,11 +28,7 @@ fn new_today(visitor: &Visitor) -> u32 {
 }
 
 fn disabling_a_set_takes_it_out_of_everyones_study(test_db: TestDb) {
-    let app = spawn_app(test_db, &fixture("valid"));
-    let root = app.new_visitor();
-    admin(&app, &root, "root");
-    let carol = app.new_visitor();
-    assert_eq!(carol.sign_up("carol", PASSWORD).status(), 303);
+    let (_app, root, carol) = root_and_carol(test_db);
     assert_eq!(new_today(&carol), 3);
     let overview = root.get("/admin").text().unwrap();
     for link in ["/admin/sets", "/admin/flags", "/admin/users"] {
@@ -109,11 +115,7 @@ fn exported_sets_import_back_unchanged(test_db: TestDb) {
 }
 
 fn a_retired_question_leaves_the_site_until_restored(test_db: TestDb) {
-    let app = spawn_app(test_db, &fixture("valid"));
-    let root = app.new_visitor();
-    admin(&app, &root, "root");
-    let carol = app.new_visitor();
-    assert_eq!(carol.sign_up("carol", PASSWORD).status(), 303);
+    let (_app, root, carol) = root_and_carol(test_db);
     assert_eq!(carol.get("/questions/streams/backpressure").status(), 200);
 
     let csrf = root.csrf_from("/admin/sets/streams");
@@ -174,11 +176,7 @@ fn first_resolve_action(page: &str) -> String {
 }
 
 fn admins_see_flags_and_resolve_them(test_db: TestDb) {
-    let app = spawn_app(test_db, &fixture("valid"));
-    let root = app.new_visitor();
-    admin(&app, &root, "root");
-    let carol = app.new_visitor();
-    assert_eq!(carol.sign_up("carol", PASSWORD).status(), 303);
+    let (_app, root, carol) = root_and_carol(test_db);
     let page = root.get("/admin/flags").text().unwrap();
     assert!(page.contains("<title>Open flags · Admin · Rehearse</title>"));
     assert!(page.contains("No open flags."));
@@ -256,11 +254,7 @@ fn sign_in(visitor: &Visitor, name: &str) -> reqwest::blocking::Response {
 }
 
 fn disabling_an_account_signs_it_out_at_once(test_db: TestDb) {
-    let app = spawn_app(test_db, &fixture("valid"));
-    let root = app.new_visitor();
-    admin(&app, &root, "root");
-    let carol = app.new_visitor();
-    assert_eq!(carol.sign_up("carol", PASSWORD).status(), 303);
+    let (app, root, carol) = root_and_carol(test_db);
     assert_eq!(carol.get("/study").status(), 200);
     let page = root.get("/admin/users").text().unwrap();
     assert!(page.contains("<title>Accounts · Admin · Rehearse</title>"));
@@ -306,11 +300,7 @@ fn disabling_an_account_signs_it_out_at_once(test_db: TestDb) {
 }
 
 fn the_last_admin_cannot_be_removed(test_db: TestDb) {
-    let app = spawn_app(test_db, &fixture("valid"));
-    let root = app.new_visitor();
-    admin(&app, &root, "root");
-    let carol = app.new_visitor();
-    assert_eq!(carol.sign_up("carol", PASSWORD).status(), 303);
+    let (app, root, carol) = root_and_carol(test_db);
     let dave = app.new_visitor();
     assert_eq!(dave.sign_up("dave", PASSWORD).status(), 303);
     let (root_id, carol_id, dave_id) = (
@@ -338,35 +328,25 @@ fn the_last_admin_cannot_be_removed(test_db: TestDb) {
     }
 
     // With a second admin, the first may step down (and leaves the admin pages).
-    assert_eq!(
-        post(&root, &csrf, &carol_id, "make-admin"),
-        "/admin/users?done=made-admin"
-    );
-    assert_eq!(
-        post(&root, &csrf, &dave_id, "make-admin"),
-        "/admin/users?done=made-admin"
-    );
-    assert_eq!(post(&root, &csrf, &root_id, "revoke-admin"), "/");
+    for (id, action, to) in [
+        (&carol_id, "make-admin", "/admin/users?done=made-admin"),
+        (&dave_id, "make-admin", "/admin/users?done=made-admin"),
+        (&root_id, "revoke-admin", "/"),
+    ] {
+        assert_eq!(post(&root, &csrf, id, action), to, "{action} {id}");
+    }
     assert_eq!(root.get("/admin").status(), 403);
     // A disabled admin does not count: carol is then the last one who can sign in.
     let csrf = carol.csrf_from("/admin/users");
-    assert_eq!(
-        post(&carol, &csrf, &dave_id, "disable"),
-        "/admin/users?done=disabled"
-    );
-    assert_eq!(
-        post(&carol, &csrf, &carol_id, "disable"),
-        "/admin/users?refused=last-admin"
-    );
-    assert_eq!(
-        post(&carol, &csrf, &carol_id, "revoke-admin"),
-        "/admin/users?refused=last-admin"
-    );
-    // Revoking a disabled admin is fine.
-    assert_eq!(
-        post(&carol, &csrf, &dave_id, "revoke-admin"),
-        "/admin/users?done=revoked-admin"
-    );
+    for (id, action, to) in [
+        (&dave_id, "disable", "/admin/users?done=disabled"),
+        (&carol_id, "disable", "/admin/users?refused=last-admin"),
+        (&carol_id, "revoke-admin", "/admin/users?refused=last-admin"),
+        // Revoking a disabled admin is fine.
+        (&dave_id, "revoke-admin", "/admin/users?done=revoked-admin"),
+    ] {
+        assert_eq!(post(&carol, &csrf, id, action), to, "{action} {id}");
+    }
     assert_eq!(carol.get("/admin").status(), 200);
 }
 

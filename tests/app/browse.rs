@@ -1,28 +1,30 @@
 //! Browsing the bank: filters, the question page with its answer, and missing questions.
 
-use crate::helpers::{TestDb, copy_dir, db_tests, fixture, rehearse, spawn_app};
+use crate::helpers::{
+    TestDb, assert_contains, assert_page, copy_dir, db_tests, fixture, import_into, spawn_app,
+};
 
 fn every_question_is_listed_and_filters_narrow_the_list(test_db: TestDb) {
     let app = spawn_app(test_db, &fixture("valid"));
     let all = app.get("/questions").text().unwrap();
-    assert!(all.contains("3 questions."), "{all}");
+    assert_contains(&all, &["3 questions."]);
     assert!(all.contains("href=\"/questions/event-loop/phases-order\""));
     assert!(all.contains("href=\"/questions/streams/backpressure\""));
 
     let senior = app.get("/questions?difficulty=senior").text().unwrap();
-    assert!(senior.contains("1 question."), "{senior}");
+    assert_contains(&senior, &["1 question."]);
     assert!(senior.contains("event-loop/immediate-vs-timeout"));
 
     // An area matches the questions of its subtopics.
     let runtime = app.get("/questions?topic=runtime").text().unwrap();
-    assert!(runtime.contains("2 questions."), "{runtime}");
+    assert_contains(&runtime, &["2 questions."]);
     assert!(!runtime.contains("streams/backpressure"));
 
     let by_set = app
         .get("/questions?set=streams&kind=concept")
         .text()
         .unwrap();
-    assert!(by_set.contains("1 question."), "{by_set}");
+    assert_contains(&by_set, &["1 question."]);
     assert!(
         by_set.contains("<option value=\"streams\" selected>"),
         "the menu keeps the choice"
@@ -32,19 +34,15 @@ fn every_question_is_listed_and_filters_narrow_the_list(test_db: TestDb) {
         .get("/questions?set=streams&difficulty=senior")
         .text()
         .unwrap();
-    assert!(none.contains("No questions match"), "{none}");
+    assert_contains(&none, &["No questions match"]);
 }
 
 fn a_question_page_shows_the_rendered_prompt_answer_and_follow_ups(test_db: TestDb) {
     let app = spawn_app(test_db, &fixture("valid"));
-    let response = app.get("/questions/event-loop/immediate-vs-timeout");
-    assert_eq!(response.status(), 200);
-    let page = response.text().unwrap();
-    assert!(
-        page.contains(
-            "<title>event-loop/immediate-vs-timeout: What does this print? · Rehearse</title>"
-        ),
-        "{page}"
+    let page = assert_page(
+        app.get("/questions/event-loop/immediate-vs-timeout"),
+        200,
+        "<title>event-loop/immediate-vs-timeout: What does this print? · Rehearse</title>",
     );
     assert!(page.contains("class=\"hl-"), "code is highlighted: {page}");
     assert!(
@@ -57,9 +55,9 @@ fn a_question_page_shows_the_rendered_prompt_answer_and_follow_ups(test_db: Test
         .get("/questions/event-loop/phases-order")
         .text()
         .unwrap();
-    assert!(
-        with_follow_ups.contains("href=\"/questions/streams/backpressure\""),
-        "{with_follow_ups}"
+    assert_contains(
+        &with_follow_ups,
+        &["href=\"/questions/streams/backpressure\""],
     );
     assert!(with_follow_ups.contains("What is backpressure?"));
 }
@@ -82,52 +80,35 @@ fn a_running_server_shows_what_the_cli_just_imported(test_db: TestDb) {
     );
     assert_ne!(yaml, changed);
     std::fs::write(&file, changed).unwrap();
-    let output = rehearse(
-        None,
-        &[
-            "--database",
-            &app.database_url,
-            "import",
-            bank.path().to_str().unwrap(),
-        ],
-    );
+    let output = import_into(&app, bank.path());
     assert_eq!(output.code, 0, "{}", output.stderr);
     let page = app.get(path).text().unwrap();
-    assert!(page.contains("A freshly rewritten answer."), "{page}");
+    assert_contains(&page, &["A freshly rewritten answer."]);
 }
 
 fn search_finds_words_in_prompts_and_answers_and_combines_with_filters(test_db: TestDb) {
     let app = spawn_app(test_db, &fixture("valid"));
     // A word from an answer only, and one from a key point.
     let page = app.get("/questions?q=consumer").text().unwrap();
-    assert!(page.contains("1 question match “consumer”"), "{page}");
+    assert_contains(&page, &["1 question match “consumer”"]);
     assert!(page.contains("href=\"/questions/streams/backpressure\""));
     assert!(
         page.contains("A slow <mark>consumer</mark> making a fast producer wait."),
         "snippet: {page}"
     );
     let page = app.get("/questions?q=drain").text().unwrap();
-    assert!(
-        page.contains("href=\"/questions/streams/backpressure\""),
-        "{page}"
-    );
+    assert_contains(&page, &["href=\"/questions/streams/backpressure\""]);
     // A prefix of the last word, as typed.
     let page = app.get("/questions?q=backpres").text().unwrap();
-    assert!(
-        page.contains("href=\"/questions/streams/backpressure\""),
-        "{page}"
-    );
+    assert_contains(&page, &["href=\"/questions/streams/backpressure\""]);
     // Every word must match, and the filters still apply.
     let page = app.get("/questions?q=timers+poll").text().unwrap();
-    assert!(
-        page.contains("href=\"/questions/event-loop/phases-order\""),
-        "{page}"
-    );
+    assert_contains(&page, &["href=\"/questions/event-loop/phases-order\""]);
     let page = app
         .get("/questions?q=timers+poll&difficulty=junior")
         .text()
         .unwrap();
-    assert!(page.contains("0 questions match"), "{page}");
+    assert_contains(&page, &["0 questions match"]);
     assert!(page.contains("No questions match"));
     // The box keeps what was typed, escaped.
     let page = app.get("/questions?q=%3Cscript%3E").text().unwrap();
@@ -179,13 +160,10 @@ fn search_ranks_what_a_question_is_about_above_what_its_answer_mentions(test_db:
         ["scaling/cluster-module", "scaling/mentions-workers"]
     );
     // Snippets mark every form of the words found.
-    assert!(
-        page.contains("The <mark>cluster</mark> module forks workers"),
-        "{page}"
-    );
+    assert_contains(&page, &["The <mark>cluster</mark> module forks workers"]);
     let page = app.get("/questions?q=stampedes").text().unwrap();
     assert_eq!(listed(&page), ["scaling/memoize-promises"]);
-    assert!(page.contains("a <mark>stampede</mark> of"), "{page}");
+    assert_contains(&page, &["a <mark>stampede</mark> of"]);
     // Filters combine with the words.
     let hits = |q: &str| listed(&app.get(&format!("/questions?q={q}")).text().unwrap());
     assert_eq!(hits("cluster&difficulty=mid"), ["scaling/cluster-module"]);

@@ -146,6 +146,12 @@ pub fn rehearse(db: Option<&TestDb>, args: &[&str]) -> CliOutput {
 }
 
 /// Runs `rehearse` with `input` on its standard input (not a terminal).
+/// Runs `rehearse import folder` against the database a test app serves from.
+pub fn import_into(app: &TestApp, folder: &Path) -> CliOutput {
+    let folder = folder.to_str().unwrap();
+    rehearse(None, &["--database", &app.database_url, "import", folder])
+}
+
 pub fn rehearse_with_input(database: Option<&str>, args: &[&str], input: &str) -> CliOutput {
     use std::io::Write;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rehearse"));
@@ -329,6 +335,20 @@ impl Visitor {
             .unwrap()
     }
 
+    /// Submits the form of `page` to `action` as a browser would: the page's CSRF token is sent
+    /// after `fields`.
+    pub fn submit(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::blocking::Response {
+        let csrf = self.csrf_from(page);
+        let mut all = fields.to_vec();
+        all.push(("csrf", &csrf));
+        self.post_form(action, &all)
+    }
+
     /// Signs in through the real form; the client keeps the session cookie.
     pub fn sign_in(&self, username: &str, password: &str) -> reqwest::blocking::Response {
         let csrf = self.csrf_from("/signin");
@@ -388,6 +408,23 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_owned())
+}
+
+/// Asserts that `page` contains each of `texts`, showing the page when one is missing.
+#[track_caller]
+pub fn assert_contains(page: &str, texts: &[&str]) {
+    for text in texts {
+        assert!(page.contains(text), "{text:?} is missing from: {page}");
+    }
+}
+
+/// Asserts a response's status and that its page contains `text`; returns the page.
+#[track_caller]
+pub fn assert_page(response: reqwest::blocking::Response, status: u16, text: &str) -> String {
+    assert_eq!(response.status(), status);
+    let page = response.text().unwrap();
+    assert!(page.contains(text), "{page}");
+    page
 }
 
 pub fn location(response: &reqwest::blocking::Response) -> String {

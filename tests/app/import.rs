@@ -142,11 +142,15 @@ fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_res
     assert_eq!(rehearse(Some(&test_db), &["import", &path]).code, 0);
     let db = test_db.open();
     let mut conn = db.writer().unwrap();
-    let (question_id, answer_before): (String, String) = questions::table
-        .filter(questions::question_key.eq("event-loop/phases-order"))
-        .select((questions::id, questions::answer_html))
-        .get_result(&mut *conn)
-        .unwrap();
+    // The question's id and rendered answer.
+    let stored = |conn: &mut rehearse::db::DbConnection| -> (String, String) {
+        questions::table
+            .filter(questions::question_key.eq("event-loop/phases-order"))
+            .select((questions::id, questions::answer_html))
+            .get_result(conn)
+            .unwrap()
+    };
+    let (question_id, answer_before) = stored(&mut conn);
     add_user_with_reviewed_card(&mut conn, &question_id);
     let state_before = card_and_history(&mut conn);
     drop(conn);
@@ -154,25 +158,21 @@ fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_res
     // 1. Change the answer: updated in place, same id, card and history untouched.
     let file = dir.path().join("event-loop.yaml");
     let original = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(
-        &file,
-        original.replace("close callbacks.", "close callbacks, in that order."),
-    )
-    .unwrap();
-    let out = rehearse(Some(&test_db), &["import", &path]);
-    assert_eq!(
-        out.lines(),
-        vec![
+    let edited = original.replace("close callbacks.", "close callbacks, in that order.");
+    // Writes the file, imports the folder and checks what the import reports.
+    let import = |text: &str, report: [&str; 2]| {
+        std::fs::write(&file, text).unwrap();
+        assert_eq!(rehearse(Some(&test_db), &["import", &path]).lines(), report);
+    };
+    import(
+        &edited,
+        [
             "~ event-loop/phases-order (updated)",
-            "0 added, 1 updated, 0 retired, 2 unchanged"
-        ]
+            "0 added, 1 updated, 0 retired, 2 unchanged",
+        ],
     );
     let mut conn = db.writer().unwrap();
-    let (id_after, answer_after): (String, String) = questions::table
-        .filter(questions::question_key.eq("event-loop/phases-order"))
-        .select((questions::id, questions::answer_html))
-        .get_result(&mut *conn)
-        .unwrap();
+    let (id_after, answer_after) = stored(&mut conn);
     assert_eq!(id_after, question_id);
     assert_ne!(answer_after, answer_before);
     assert!(answer_after.contains("in that order"));
@@ -189,14 +189,12 @@ fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_res
             "",
         )
     };
-    std::fs::write(&file, &without).unwrap();
-    let out = rehearse(Some(&test_db), &["import", &path]);
-    assert_eq!(
-        out.lines(),
-        vec![
+    import(
+        &without,
+        [
             "- event-loop/phases-order (retired)",
-            "0 added, 0 updated, 1 retired, 2 unchanged"
-        ]
+            "0 added, 0 updated, 1 retired, 2 unchanged",
+        ],
     );
     let mut conn = db.writer().unwrap();
     let retired: Option<chrono::NaiveDateTime> = questions::table
@@ -209,18 +207,12 @@ fn changing_an_answer_keeps_schedules_and_a_removed_question_is_retired_then_res
     drop(conn);
 
     // 3. Put it back: restored under the same id, still with its card.
-    std::fs::write(
-        &file,
-        original.replace("close callbacks.", "close callbacks, in that order."),
-    )
-    .unwrap();
-    let out = rehearse(Some(&test_db), &["import", &path]);
-    assert_eq!(
-        out.lines(),
-        vec![
+    import(
+        &edited,
+        [
             "^ event-loop/phases-order (restored)",
-            "0 added, 0 updated, 0 retired, 2 unchanged, 1 restored"
-        ]
+            "0 added, 0 updated, 0 retired, 2 unchanged, 1 restored",
+        ],
     );
     let mut conn = db.writer().unwrap();
     let (id, retired): (String, Option<chrono::NaiveDateTime>) = questions::table

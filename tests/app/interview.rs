@@ -3,8 +3,8 @@
 //! privacy.
 
 use crate::helpers::{
-    TestApp, TestClock, TestDb, Visitor, db_tests, fixture, generated_bank, hidden_value, location,
-    spawn_app_with_clock,
+    TestApp, TestClock, TestDb, Visitor, assert_contains, assert_page, db_tests, fixture,
+    generated_bank, hidden_value, location, spawn_app_with_clock,
 };
 use diesel::prelude::*;
 use rehearse::db::schema::{cards, interviews, questions, reviews, users};
@@ -129,10 +129,9 @@ fn a_timed_interview_runs_from_set_up_to_report(test_db: TestDb) {
     );
     let id = address.trim_start_matches("/interviews/").to_owned();
     let (_, _, page) = current(&s.app, &address);
-    assert!(page.contains("question 1 of 3"), "{page}");
-    assert!(
-        page.contains("2:00</span> left for this question"),
-        "{page}"
+    assert_contains(
+        &page,
+        &["question 1 of 3", "2:00</span> left for this question"],
     );
     assert!(page.contains("(until 09:02:00 UTC)"));
     // Reveal with notes: the model answer and the notes show; the clock went on meanwhile.
@@ -144,14 +143,14 @@ fn a_timed_interview_runs_from_set_up_to_report(test_db: TestDb) {
     let (_, _, page) = current(&s.app, &address);
     assert!(page.contains("Model answer"));
     assert!(page.contains("my &#60;notes&#62;") || page.contains("my &lt;notes&gt;"));
-    assert!(page.contains("1:30</span> left"), "{page}");
+    assert_contains(&page, &["1:30</span> left"]);
     step(&s.app, &address, "grade", &[("grade", "4"), ("hit", "0")]);
     // Question 2: its own clock starts now. Run 50 s over, then grade 1.
     let (_, _, page) = current(&s.app, &address);
     assert!(page.contains("question 2 of 3"));
     advance(&s.clock, 170);
     let (_, _, page) = current(&s.app, &address);
-    assert!(page.contains("over time by 0:50"), "{page}");
+    assert_contains(&page, &["over time by 0:50"]);
     step(&s.app, &address, "grade", &[("grade", "1")]);
     // Question 3: skipped; the interview is over.
     advance(&s.clock, 5);
@@ -163,7 +162,7 @@ fn a_timed_interview_runs_from_set_up_to_report(test_db: TestDb) {
 
     let report = s.app.get(&format!("{address}/report")).text().unwrap();
     // (4 + 1 + 0) of 15 = 33%.
-    assert!(report.contains("Score: <strong>33%</strong>"), "{report}");
+    assert_contains(&report, &["Score: <strong>33%</strong>"]);
     assert!(report.contains("1 question ran over time"));
     assert!(report.contains("2:50 / 2:00 <strong class=\"overtime\">+0:50 over</strong>"));
     assert!(report.contains("4/5 (good)") && report.contains("1/5 (wrong)"));
@@ -199,10 +198,7 @@ fn the_total_clock_running_out_ends_the_interview(test_db: TestDb) {
     );
     let id = address.trim_start_matches("/interviews/").to_owned();
     let (_, _, page) = current(&s.app, &address);
-    assert!(
-        page.contains("3:00</span> left in this interview"),
-        "{page}"
-    );
+    assert_contains(&page, &["3:00</span> left in this interview"]);
     step(&s.app, &address, "grade", &[("grade", "5")]);
     advance(&s.clock, 181);
     // Any request after the deadline ends it: the page sends you to the report.
@@ -230,10 +226,7 @@ fn leaving_and_a_second_tab_see_the_same_clock(test_db: TestDb) {
     advance(&s.clock, 240);
     let (item, _, page) = current(&s.app, &address);
     assert_eq!(item, first_item, "resumes on the same question");
-    assert!(
-        page.contains("6:00</span> left in this interview"),
-        "{page}"
-    );
+    assert_contains(&page, &["6:00</span> left in this interview"]);
     // Another browser signed in as the same person sees the same clock and question.
     let other = s.app.new_visitor();
     let csrf = other.csrf_from("/signin");
@@ -285,7 +278,7 @@ fn abandoning_keeps_what_was_graded(test_db: TestDb) {
     assert!(report.contains("2/5 (almost)"));
     assert_eq!(report.matches("not reached").count(), 2);
     let history = s.app.get("/interviews").text().unwrap();
-    assert!(history.contains("abandoned"), "{history}");
+    assert_contains(&history, &["abandoned"]);
 }
 
 fn another_user_cannot_open_your_interview(test_db: TestDb) {
@@ -316,20 +309,21 @@ fn another_user_cannot_open_your_interview(test_db: TestDb) {
 
 fn set_up_mistakes_are_explained_and_presets_work(test_db: TestDb) {
     let s = setup(test_db);
-    let csrf = s.app.csrf_from("/interviews/new");
-    let response = s.app.post_form(
+    let response = s.app.submit(
+        "/interviews/new",
         "/interviews",
         &[
-            ("csrf", csrf.as_str()),
             ("difficulty", "mix"),
             ("count", "0"),
             ("timing", "total"),
             ("minutes", "lots"),
         ],
     );
-    assert_eq!(response.status(), 422);
-    let page = response.text().unwrap();
-    assert!(page.contains("id=\"count-error\">Choose between 1 and 30 questions."));
+    let page = assert_page(
+        response,
+        422,
+        "id=\"count-error\">Choose between 1 and 30 questions.",
+    );
     assert!(page.contains("id=\"minutes-error\">Give the total time in minutes"));
     assert!(page.contains("value=\"lots\""), "keeps what was typed");
     // The quick screen: 5 questions, one 15-minute clock.
@@ -337,10 +331,7 @@ fn set_up_mistakes_are_explained_and_presets_work(test_db: TestDb) {
     let (_, _, page) = current(&s.app, &address);
     assert!(page.contains("Quick screen"));
     assert!(page.contains("question 1 of 5"));
-    assert!(
-        page.contains("15:00</span> left in this interview"),
-        "{page}"
-    );
+    assert_contains(&page, &["15:00</span> left in this interview"]);
     // The picker's seed is stored, so the draw can be replayed: the same seed over the same
     // pool gives the same questions in the same order.
     let id = address.trim_start_matches("/interviews/");
@@ -397,7 +388,7 @@ fn a_good_answer_brings_a_follow_up(test_db: TestDb) {
     );
     step(&app, &address, "grade", &[("grade", "5")]);
     let (_, _, page) = current(&app, &address);
-    assert!(page.contains("The interviewer follows up"), "{page}");
+    assert_contains(&page, &["The interviewer follows up"]);
     assert!(page.contains("question 2 of 2"));
     step(&app, &address, "grade", &[("grade", "5")]);
     let id = address.trim_start_matches("/interviews/");
@@ -424,7 +415,7 @@ fn the_history_charts_scores_over_time(test_db: TestDb) {
         advance(&s.clock, 3600);
     }
     let page = s.app.get("/interviews").text().unwrap();
-    assert!(page.contains("<svg class=\"trend\""), "{page}");
+    assert_contains(&page, &["<svg class=\"trend\""]);
     assert!(page.contains("oldest first: 40%, 100%"));
     assert!(page.contains("100%</td>"));
 }

@@ -3,8 +3,8 @@
 //! scheduler.
 
 use crate::helpers::{
-    TestApp, TestClock, TestDb, Visitor, db_tests, generated_bank, hidden_value, location,
-    spawn_app_with_clock,
+    TestApp, TestClock, TestDb, Visitor, assert_contains, assert_page, db_tests, generated_bank,
+    hidden_value, location, spawn_app_with_clock,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -133,7 +133,8 @@ fn post_simple(visitor: &Visitor, path: &str) -> reqwest::blocking::Response {
     visitor.post_form(path, &[("csrf", csrf.as_str())])
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A card's stored columns, read in this order.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable)]
 struct CardRow {
     repetitions: i32,
     interval_days: i32,
@@ -164,30 +165,9 @@ fn card_row(app: &TestApp, username: &str, key: &str) -> Option<CardRow> {
             cards::suspended,
             cards::buried_until,
         ))
-        .get_result::<(
-            i32,
-            i32,
-            i32,
-            Option<NaiveDate>,
-            i32,
-            i32,
-            Option<NaiveDateTime>,
-            bool,
-            Option<NaiveDate>,
-        )>(&mut *conn)
+        .get_result::<CardRow>(&mut *conn)
         .optional()
         .unwrap()
-        .map(|r| CardRow {
-            repetitions: r.0,
-            interval_days: r.1,
-            easiness_hundredths: r.2,
-            due_day: r.3,
-            lapses: r.4,
-            review_count: r.5,
-            last_reviewed_at: r.6,
-            suspended: r.7,
-            buried_until: r.8,
-        })
 }
 
 pub(crate) fn review_rows(app: &TestApp) -> Vec<(i32, bool, Option<NaiveDateTime>)> {
@@ -237,10 +217,7 @@ fn the_queue_shows_due_reviews_most_overdue_first_then_new_then_redrills(test_db
     );
     assert_eq!(next_key(&s.app, None), None);
     let page = s.app.get("/study").text().unwrap();
-    assert!(
-        page.contains("Nothing due — next review tomorrow at 04:00."),
-        "{page}"
-    );
+    assert_contains(&page, &["Nothing due — next review tomorrow at 04:00."]);
     assert_eq!(
         review_rows(&s.app).iter().filter(|r| r.1).count(),
         1,
@@ -256,12 +233,12 @@ fn daily_limits_hold_back_new_questions_and_reviews(test_db: TestDb) {
     grade(&s.app, "alpha/q02", 5);
     assert_eq!(counts(&s.app, "/study"), (0, 0, 0));
     let page = s.app.get("/study").text().unwrap();
-    assert!(page.contains("today's limit of new questions"), "{page}");
+    assert_contains(&page, &["today's limit of new questions"]);
     // The next day both are due, but only one review is allowed; two new ones are.
     s.next_days(1);
     assert_eq!(counts(&s.app, "/study"), (1, 2, 0));
     let page = s.app.get("/study").text().unwrap();
-    assert!(page.contains("1 more reviews are due but wait"), "{page}");
+    assert_contains(&page, &["1 more reviews are due but wait"]);
     grade(&s.app, "alpha/q01", 5);
     assert_eq!(counts(&s.app, "/study"), (0, 2, 0));
     // "Study a topic now" is not held back by the limits.
@@ -397,13 +374,7 @@ fn a_stale_tab_is_told_and_a_double_submit_counts_once(test_db: TestDb) {
     let state = s.card("alpha/q01").unwrap();
     // The other tab still shows the old version.
     let response = post_grade(&s.app, "alpha/q01", &second_tab, 0);
-    assert_eq!(response.status(), 409);
-    assert!(
-        response
-            .text()
-            .unwrap()
-            .contains("Already graded elsewhere")
-    );
+    assert_page(response, 409, "Already graded elsewhere");
     assert_eq!(review_rows(&s.app).len(), 1);
     assert_eq!(s.card("alpha/q01").unwrap(), state);
 }
@@ -462,13 +433,13 @@ fn revealing_without_javascript_shows_the_typed_answer_beside_the_model_answer(t
 fn a_question_page_shows_your_history_and_next_review(test_db: TestDb) {
     let s = study(test_db, 2, 0, "2026-03-02T12:00:00Z");
     let page = s.app.get("/questions/alpha/q01").text().unwrap();
-    assert!(page.contains("not studied yet"), "{page}");
+    assert_contains(&page, &["not studied yet"]);
     assert!(page.contains("href=\"/study?topic=alpha\">Study Alpha things now"));
     grade(&s.app, "alpha/q01", 5);
     post_simple(&s.app, "/study/undo");
     grade(&s.app, "alpha/q01", 3);
     let page = s.app.get("/questions/alpha/q01").text().unwrap();
-    assert!(page.contains("next review on Tue 3 Mar 2026"), "{page}");
+    assert_contains(&page, &["next review on Tue 3 Mar 2026"]);
     let newest = page.find("3 (hard)").unwrap();
     let undone = page.find("5 (perfect)").unwrap();
     assert!(newest < undone, "newest first");

@@ -3,7 +3,7 @@
 //! daily limit; the CSV and Anki files parse back; the 8th failure suspends a leech (and undo
 //! takes it back); the admins see questions that are leeches for several users.
 
-use crate::helpers::{TestDb, Visitor, db_tests, location, spawn_app_with_clock};
+use crate::helpers::{TestDb, Visitor, assert_contains, db_tests, location, spawn_app_with_clock};
 use crate::practice::{open_card, post_grade, study};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -107,6 +107,15 @@ fn seed_card(
         ))
         .execute(conn)
         .unwrap();
+}
+
+/// Gives ada's alpha/q01 seven lapses (one short of a leech), due on `due`.
+fn seed_seven_lapses(app: &crate::helpers::TestApp, due: &str) {
+    let mut conn = app.db.writer().unwrap();
+    let ada = user_id(&mut conn, "ada");
+    let card = ("alpha/q01", 3, 10, due, false, 7, "2026-11-27 10:00");
+    seed_card(&mut conn, &ada, card);
+    bump(&mut conn, &ada);
 }
 
 fn bump(conn: &mut rehearse::db::DbConnection, user: &str) {
@@ -258,10 +267,7 @@ fn a_seeded_history_shows_the_right_statistics(test_db: TestDb) {
     assert_eq!(response.status(), 200);
     let page = response.text().unwrap();
     // Undone grades are left out; bob's 40 never show.
-    assert!(
-        page.contains("6 reviews on 4 days; the busiest day had 3."),
-        "{page}"
-    );
+    assert_contains(&page, &["6 reviews on 4 days; the busiest day had 3."]);
     assert!(page.contains(">3 days</p>"), "streak: {page}");
     assert_eq!(
         row_text(&page, "Young cards (interval under 21 days)"),
@@ -283,36 +289,37 @@ fn a_seeded_history_shows_the_right_statistics(test_db: TestDb) {
         assert!(row.starts_with(&format!("{state} {count} ")), "{row}");
     }
     // Due in the next 30 days: q03 today, q02 tomorrow, q01 on the 13th; beta is later.
-    assert!(page.contains(">3 reviews</p>"), "{page}");
-    assert!(
-        page.contains("<title>Sun 13 Dec: 1 review</title>"),
-        "{page}"
-    );
-    assert!(
-        page.contains("<title>Mon 7 Dec: 1 review</title>"),
-        "{page}"
+    assert_contains(
+        &page,
+        &[
+            ">3 reviews</p>",
+            "<title>Sun 13 Dec: 1 review</title>",
+            "<title>Mon 7 Dec: 1 review</title>",
+        ],
     );
     // Time: 30 + 30 + 15 s today, 60 s yesterday, 45 s on the 5th (the undone 600 s is not).
-    assert!(page.contains("3 min in the last 30 days"), "{page}");
-    assert!(page.contains("<title>Mon 7 Dec: 1 min</title>"), "{page}");
+    assert_contains(
+        &page,
+        &[
+            "3 min in the last 30 days",
+            "<title>Mon 7 Dec: 1 min</title>",
+        ],
+    );
     // The heatmap has a cell for every day of the year, the month table the totals.
     assert_eq!(page.matches("rx=\"2\"><title>").count(), 365);
-    assert!(
-        page.contains("<td>Dec 2026</td><td>5</td><td>3</td>"),
-        "{page}"
-    );
-    assert!(
-        page.contains("<td>Oct 2026</td><td>1</td><td>1</td>"),
-        "{page}"
+    assert_contains(
+        &page,
+        &[
+            "<td>Dec 2026</td><td>5</td><td>3</td>",
+            "<td>Oct 2026</td><td>1</td><td>1</td>",
+        ],
     );
     // The leech is listed with its failures.
-    assert!(page.contains("failed 8 times"), "{page}");
-    assert!(page.contains("/questions/alpha/q04"), "{page}");
+    assert_contains(&page, &["failed 8 times", "/questions/alpha/q04"]);
 
     // Bob sees his own numbers only.
     let theirs = bob.get("/progress").text().unwrap();
-    assert!(theirs.contains("40 reviews on 1 day"), "{theirs}");
-    assert!(theirs.contains(">1 day</p>"), "{theirs}");
+    assert_contains(&theirs, &["40 reviews on 1 day", ">1 day</p>"]);
     assert!(!theirs.contains("/questions/alpha/q04"));
     assert_eq!(
         row_text(&theirs, "Mature cards (interval 21 days or more)"),
@@ -325,40 +332,32 @@ fn the_roadmap_shows_each_topics_earned_level(test_db: TestDb) {
     let page = s.app.get("/progress/roadmap").text().unwrap();
     let text = strip_tags(&page);
     // Alpha: 2 known, 2 heard (failing now), 2 not started; beta: both mature.
-    assert!(
-        text.contains(
-            "Alpha things 👂 heard 6 questions: 0 used, 2 known, 2 heard, 2 not started."
-        ),
-        "{text}"
+    assert_contains(
+        &text,
+        &["Alpha things 👂 heard 6 questions: 0 used, 2 known, 2 heard, 2 not started."],
     );
-    assert!(
-        text.contains("Alpha basics 👂 heard 2 of 6 known"),
-        "{text}"
-    );
-    assert!(
-        text.contains("Beta things 🖐️ used 2 questions: 2 used, 0 known, 0 heard, 0 not started."),
-        "{text}"
+    assert_contains(
+        &text,
+        &[
+            "Alpha basics 👂 heard 2 of 6 known",
+            "Beta things 🖐️ used 2 questions: 2 used, 0 known, 0 heard, 0 not started.",
+        ],
     );
     // Topics per level: alpha-basics heard, beta (an area without subtopics) used.
     assert!(row_text(&page, &level_header("none", "·", "not started")).ends_with(" 0"));
     assert!(row_text(&page, &level_header("heard", "👂", "heard")).ends_with(" 1"));
     assert!(row_text(&page, &level_header("used", "🖐️", "used")).ends_with(" 1"));
-    assert!(
-        page.contains("href=\"/study?topic=alpha-basics\""),
-        "{page}"
-    );
+    assert_contains(&page, &["href=\"/study?topic=alpha-basics\""]);
     // Every rule is on the page.
     assert!(text.contains("every question passed at least once and none failing now"));
 
     // Bob's cards: alpha q05 and q06 used, nothing else.
     let theirs = strip_tags(&bob.get("/progress/roadmap").text().unwrap());
-    assert!(
-        theirs.contains(
-            "Alpha things 👂 heard 6 questions: 2 used, 0 known, 0 heard, 4 not started."
-        ),
-        "{theirs}"
+    assert_contains(
+        &theirs,
+        &["Alpha things 👂 heard 6 questions: 2 used, 0 known, 0 heard, 4 not started."],
     );
-    assert!(theirs.contains("Beta things · not started"), "{theirs}");
+    assert_contains(&theirs, &["Beta things · not started"]);
 }
 
 fn level_header(css: &str, mark: &str, name: &str) -> String {
@@ -382,26 +381,30 @@ fn readiness_shows_the_figures_the_plan_and_in_the_last_days_the_final_review(te
     let (s, bob) = setup(test_db);
     // No date yet: the page says where to set it.
     let page = s.app.get("/progress/readiness").text().unwrap();
-    assert!(page.contains("No interview date yet"), "{page}");
+    assert_contains(&page, &["No interview date yet"]);
 
     set_interview(&s, "2026-12-20");
     let page = s.app.get("/progress/readiness").text().unwrap();
-    assert!(page.contains(">13 days left</p>"), "{page}");
+    assert_contains(&page, &[">13 days left</p>"]);
     // Ready: beta q01 and q02 (passed, due after the 20th); 2 of 8.
-    assert!(page.contains("id=\"overall-readiness\">25 %</p>"), "{page}");
+    assert_contains(&page, &["id=\"overall-readiness\">25 %</p>"]);
     let areas = strip_tags(&page);
-    assert!(areas.contains("Alpha things 0 % 0 of 6"), "{areas}");
-    assert!(areas.contains("Beta things 100 % 2 of 2"), "{areas}");
+    assert_contains(
+        &areas,
+        &["Alpha things 0 % 0 of 6", "Beta things 100 % 2 of 2"],
+    );
     // Two new questions over 12 days: 1 a day.
-    assert!(areas.contains("each of the 2 questions"), "{areas}");
-    assert!(
-        areas.contains("take 1 new question a day for the next 12 days"),
-        "{areas}"
+    assert_contains(
+        &areas,
+        &[
+            "each of the 2 questions",
+            "take 1 new question a day for the next 12 days",
+        ],
     );
     assert!(!page.contains("id=\"final-review\""));
     // The statistics page sums it up.
     let stats = s.app.get("/progress").text().unwrap();
-    assert!(stats.contains("25 % ready"), "{stats}");
+    assert_contains(&stats, &["25 % ready"]);
 
     // One click sets the limit (a POST with the CSRF token).
     let csrf = s.app.csrf_from("/progress/readiness");
@@ -426,20 +429,17 @@ fn readiness_shows_the_figures_the_plan_and_in_the_last_days_the_final_review(te
         assert_eq!(limits, vec![("ada".into(), 1), ("bob".into(), 20)]);
     }
     let page = s.app.get(&location(&applied)).text().unwrap();
-    assert!(
-        page.contains("you now get up to 1 new questions a day"),
-        "{page}"
-    );
+    assert_contains(&page, &["you now get up to 1 new questions a day"]);
     assert!(page.contains("Your limit already matches the plan."));
     // The study queue follows the new limit at once.
     let queue = s.app.get("/study").text().unwrap();
-    assert!(queue.contains("<strong>1</strong> new"), "{queue}");
+    assert_contains(&queue, &["<strong>1</strong> new"]);
 
     // The day before: the final review, failed first, then the longest unseen; the
     // suspended leech is left out.
     s.clock.set("2026-12-19T12:00:00Z");
     let page = s.app.get("/progress/readiness").text().unwrap();
-    assert!(page.contains(">Tomorrow</p>"), "{page}");
+    assert_contains(&page, &[">Tomorrow</p>"]);
     let list_start = page.find("id=\"final-review\"").expect("a final review");
     let list = &page[list_start..page[list_start..].find("</ol>").unwrap() + list_start];
     let order: Vec<usize> = ["alpha/q02", "beta/q02", "alpha/q03", "alpha/q01"]
@@ -456,10 +456,7 @@ fn readiness_shows_the_figures_the_plan_and_in_the_last_days_the_final_review(te
     );
     assert!(list.contains("failed last time"));
     // Too close now to see the 2 new questions twice.
-    assert!(
-        page.contains("no longer time to see each of them twice"),
-        "{page}"
-    );
+    assert_contains(&page, &["no longer time to see each of them twice"]);
     // Bob has no date: his page has none of this.
     assert!(
         bob.get("/progress/readiness")
@@ -606,31 +603,13 @@ fn the_anki_file_has_one_sanitized_row_per_question_of_the_active_sets(test_db: 
 
 fn the_eighth_failure_suspends_a_leech_with_a_notice_and_undo_takes_it_back(test_db: TestDb) {
     let s = study(test_db, 2, 0, "2026-12-07T12:00:00Z");
-    {
-        let mut conn = s.app.db.writer().unwrap();
-        let ada = user_id(&mut conn, "ada");
-        seed_card(
-            &mut conn,
-            &ada,
-            (
-                "alpha/q01",
-                3,
-                10,
-                "2026-12-07",
-                false,
-                7,
-                "2026-11-27 10:00",
-            ),
-        );
-        bump(&mut conn, &ada);
-    }
+    seed_seven_lapses(&s.app, "2026-12-07");
     let card = open_card(&s.app, "alpha/q01");
     let response = post_grade(&s.app, "alpha/q01", &card, 1);
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/progress/leech/alpha/q01");
     let notice = s.app.get("/progress/leech/alpha/q01").text().unwrap();
-    assert!(notice.contains("failed <strong>"), "{notice}");
-    assert!(notice.contains(" 8 times"), "{notice}");
+    assert_contains(&notice, &["failed <strong>", " 8 times"]);
     assert!(notice.contains("action=\"/study/q/alpha/q01/unsuspend\""));
     let stored = |app: &crate::helpers::TestApp| -> (bool, i32, bool) {
         let mut conn = app.db.reader().unwrap();
@@ -653,7 +632,7 @@ fn the_eighth_failure_suspends_a_leech_with_a_notice_and_undo_takes_it_back(test
     // Out of the queue (not even in today's re-drill), listed on the progress page and
     // explained on its own page.
     let queue = s.app.get("/study").text().unwrap();
-    assert!(queue.contains("<strong>0</strong> again today"), "{queue}");
+    assert_contains(&queue, &["<strong>0</strong> again today"]);
     assert!(
         !queue.contains("</span> What is alpha widget number 1?"),
         "{queue}"
@@ -711,33 +690,11 @@ fn the_eighth_failure_suspends_a_leech_with_a_notice_and_undo_takes_it_back(test
 
 fn a_mock_interview_failure_can_make_a_leech_too(test_db: TestDb) {
     let s = study(test_db, 1, 0, "2026-12-07T12:00:00Z");
-    {
-        let mut conn = s.app.db.writer().unwrap();
-        let ada = user_id(&mut conn, "ada");
-        seed_card(
-            &mut conn,
-            &ada,
-            (
-                "alpha/q01",
-                3,
-                10,
-                "2026-12-20",
-                false,
-                7,
-                "2026-11-27 10:00",
-            ),
-        );
-        bump(&mut conn, &ada);
-    }
-    let csrf = s.app.csrf_from("/interviews/new");
-    let started = s.app.post_form(
+    seed_seven_lapses(&s.app, "2026-12-20");
+    let started = s.app.submit(
+        "/interviews/new",
         "/interviews",
-        &[
-            ("csrf", csrf.as_str()),
-            ("count", "1"),
-            ("difficulty", "any"),
-            ("timing", "untimed"),
-        ],
+        &[("count", "1"), ("difficulty", "any"), ("timing", "untimed")],
     );
     assert_eq!(started.status(), 303, "{}", started.text().unwrap());
     let interview = location(&started);
@@ -795,10 +752,9 @@ fn admins_see_questions_that_are_leeches_for_several_users(test_db: TestDb) {
     let page = root.get("/admin/flags").text().unwrap();
     let start = page.find("id=\"shared-leeches\"").unwrap();
     let section = &page[start..];
-    assert!(section.contains("/questions/alpha/q02"), "{section}");
-    assert!(
-        section.contains("<td data-label=\"Users\">3</td>"),
-        "{section}"
+    assert_contains(
+        section,
+        &["/questions/alpha/q02", "<td data-label=\"Users\">3</td>"],
     );
     // A leech for one user only is not listed.
     assert!(!section.contains("/questions/alpha/q03"), "{section}");

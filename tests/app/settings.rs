@@ -1,6 +1,6 @@
 //! The settings page: signed-in only, saves every field, and explains mistakes beside them.
 
-use crate::helpers::{TestDb, db_tests, fixture, hidden_value, location, spawn_app};
+use crate::helpers::{TestDb, assert_page, db_tests, fixture, hidden_value, location, spawn_app};
 
 fn anonymous_visitors_are_sent_to_sign_in_and_brought_back(test_db: TestDb) {
     let app = spawn_app(test_db, &fixture("valid"));
@@ -75,11 +75,10 @@ fn saved_settings_are_shown_the_next_time(test_db: TestDb) {
 fn mistakes_are_shown_beside_their_fields_and_nothing_is_saved(test_db: TestDb) {
     let app = spawn_app(test_db, &fixture("valid"));
     app.sign_up("ada", "correct horse battery");
-    let csrf = app.csrf_from("/settings");
-    let response = app.post_form(
+    let response = app.submit(
+        "/settings",
         "/settings",
         &[
-            ("csrf", csrf.as_str()),
             ("new_per_day", "many"),
             ("max_reviews_per_day", "100"),
             ("timezone", "Mars/Olympus"),
@@ -88,11 +87,10 @@ fn mistakes_are_shown_beside_their_fields_and_nothing_is_saved(test_db: TestDb) 
             ("interview_date", ""),
         ],
     );
-    assert_eq!(response.status(), 422);
-    let body = response.text().unwrap();
-    assert!(
-        body.contains("id=\"new_per_day-error\">Enter a whole number from 0 to 500.<"),
-        "{body}"
+    let body = assert_page(
+        response,
+        422,
+        "id=\"new_per_day-error\">Enter a whole number from 0 to 500.<",
     );
     assert!(
         body.contains(

@@ -1,17 +1,11 @@
 //! The web application as a browser sees it: home page, health checks, errors.
 
-use crate::helpers::{TestDb, db_tests, fixture, spawn_app};
+use crate::helpers::{TestDb, assert_contains, assert_page, db_tests, fixture, spawn_app};
 
 fn the_home_page_lists_the_shipped_sets_with_their_counts(test_db: TestDb) {
     let app = spawn_app(test_db, &fixture("valid"));
-    let response = app.get("/");
-    assert_eq!(response.status(), 200);
-    let body = response.text().unwrap();
-    assert!(
-        body.contains("<title>Question sets · Rehearse</title>"),
-        "{body}"
-    );
-    assert!(body.contains("3 questions in 2 sets"), "{body}");
+    let body = assert_page(app.get("/"), 200, "<title>Question sets · Rehearse</title>");
+    assert_contains(&body, &["3 questions in 2 sets"]);
     assert!(body.contains("The event loop"));
     assert!(body.contains("2 questions"));
     assert!(body.contains("1 question<"));
@@ -21,7 +15,7 @@ fn an_empty_database_without_questions_shows_a_helpful_empty_state(test_db: Test
     let empty = tempfile::tempdir().unwrap();
     let app = spawn_app(test_db, &empty.path().join("missing"));
     let body = app.get("/").text().unwrap();
-    assert!(body.contains("No questions yet"), "{body}");
+    assert_contains(&body, &["No questions yet"]);
     assert!(body.contains("rehearse import questions/"));
 }
 

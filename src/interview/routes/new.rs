@@ -106,12 +106,9 @@ pub(super) async fn new_interview(
 #[post("/interviews")]
 pub(super) async fn create_interview(
     state: web::Data<AppState>,
-    SignedInForm {
-        context,
-        user,
-        fields,
-    }: SignedInForm,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
+    let fields = &form.fields;
     let preset = fields.non_empty("preset");
     let raw = SetupForm {
         topics: fields
@@ -126,62 +123,39 @@ pub(super) async fn create_interview(
         timing: fields.get("timing").to_owned(),
         minutes: fields.get("minutes").to_owned(),
     };
-    let cache = Arc::clone(&state.bank);
-    let user_id = user.user_id.clone();
+    // The form is parsed against the bank before the writer is taken: the write holds it only
+    // to pick and store the questions.
+    let bank = state.bank_at(form.user.bank_generation).await?;
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let options = match preset.as_deref() {
+        Some(id) => setup::preset_options(id)
+            .ok_or_else(|| AppError::BadRequest("That interview preset does not exist.".into()))?,
+        None => match setup::parse_form(&raw, |t| bank.topic_title(t).is_some()) {
+            Ok(options) => options,
+            Err(errors) => {
+                return render_new(&form.context, &state, raw, errors, None, unprocessable).await;
+            }
+        },
+    };
+    let user_id = form.user.user_id.clone();
     let now = state.clock.now().naive_utc();
     let seed: u64 = rand::random();
-    let form_for_errors = raw.clone();
     let created = state
         .write(move |conn| {
-            let bank = cache.snapshot(conn)?;
-            let options = match preset.as_deref() {
-                Some(id) => setup::preset_options(id).ok_or_else(|| {
-                    AppError::BadRequest("That interview preset does not exist.".into())
-                })?,
-                None => match setup::parse_form(&raw, |t| bank.topic_title(t).is_some()) {
-                    Ok(options) => options,
-                    Err(errors) => return Ok(Err(Some(errors))),
-                },
-            };
-            match service::create(
-                conn,
-                &bank,
-                &user_id,
-                &options,
-                preset.as_deref(),
-                seed,
-                now,
-            ) {
-                Ok(id) => Ok(Ok(id)),
-                Err(InterviewError::NoQuestions) => Ok(Err(None)),
-                Err(other) => Err(other.into()),
+            let preset = preset.as_deref();
+            match service::create(conn, &bank, &user_id, &options, preset, seed, now) {
+                Err(InterviewError::NoQuestions) => Ok(None),
+                created => Ok(Some(created?)),
             }
         })
         .await?;
-    let ctx = &context;
     match created {
-        Ok(id) => Ok(see_other(&format!("/interviews/{id}"))),
-        Err(Some(errors)) => {
-            render_new(
-                ctx,
-                &state,
-                form_for_errors,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(None) => {
-            render_new(
-                ctx,
-                &state,
-                form_for_errors,
-                SetupErrors::default(),
-                Some("No questions match these choices. Choose more topics or any difficulty."),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Some(id) => Ok(see_other(&format!("/interviews/{id}"))),
+        None => {
+            let errors = SetupErrors::default();
+            let message =
+                Some("No questions match these choices. Choose more topics or any difficulty.");
+            render_new(&form.context, &state, raw, errors, message, unprocessable).await
         }
     }
 }

@@ -13,9 +13,12 @@ use crate::web::auth::{PageContext, SignedIn};
 use crate::web::error::AppError;
 use crate::web::form::{Fields, SignedInForm};
 use crate::web::layout::Nav;
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
+use std::future::Future;
+use std::pin::Pin;
 
 /// The state of the question page that travels in its forms.
 pub(super) struct CardForm {
@@ -140,8 +143,8 @@ pub(super) async fn show_card(
     path: web::Path<(String, String)>,
     query: web::Query<TopicQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (set, id) = path.into_inner();
     let query = query.into_inner();
+    let (set, id) = path.into_inner();
     let view = CardView {
         revealed: false,
         form: None,
@@ -150,19 +153,12 @@ pub(super) async fn show_card(
         notice: (query.flagged == Some(1))
             .then_some("Thanks: your note is with the admins, who will look at this question."),
     };
-    card_page(
-        &context,
-        &state,
-        &user,
-        format!("{set}/{id}"),
-        view,
-        StatusCode::OK,
-    )
-    .await
+    let key = format!("{set}/{id}");
+    card_page(&context, &state, &user, key, view, StatusCode::OK).await
 }
 
-/// Reads the card-page state carried by a form, checking the CSRF token first.
-pub(super) fn card_form(fields: &Fields) -> Result<CardForm, AppError> {
+/// Reads the card-page state carried by a form.
+fn card_form(fields: &Fields) -> Result<CardForm, AppError> {
     let submission = fields.get("submission");
     if submission.is_empty()
         || submission.len() > 64
@@ -179,34 +175,45 @@ pub(super) fn card_form(fields: &Fields) -> Result<CardForm, AppError> {
     })
 }
 
+/// A form posted from the question page (`/study/q/{set}/{id}/…`), read once for the reveal,
+/// grade and flag handlers: the signed-in form (CSRF checked, see [`SignedInForm`]), the
+/// question's key (`set/id`) from the path, and the card-page state the form carries.
+pub(super) struct CardSubmission {
+    pub(super) form: SignedInForm,
+    pub(super) key: String,
+    pub(super) card: CardForm,
+}
+
+impl FromRequest for CardSubmission {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let path = web::Path::<(String, String)>::from_request(req, payload);
+        let form = SignedInForm::from_request(req, payload);
+        Box::pin(async move {
+            let (set, id) = path.await?.into_inner();
+            let form = form.await?;
+            let card = card_form(&form.fields)?;
+            let key = format!("{set}/{id}");
+            Ok(CardSubmission { form, key, card })
+        })
+    }
+}
+
 /// "Show answer" without JavaScript: the same page, revealed, with the typed answer beside the
 /// model answer. (Nothing is stored.)
 #[post("/study/q/{set}/{id}/reveal")]
 pub(super) async fn reveal(
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    SignedInForm {
-        context,
-        user,
-        fields,
-    }: SignedInForm,
+    CardSubmission { form, key, card }: CardSubmission,
 ) -> Result<HttpResponse, AppError> {
-    let card = card_form(&fields)?;
-    let (set, id) = path.into_inner();
     let view = CardView {
         revealed: true,
         form: Some(card),
-        topic: fields.non_empty("topic"),
+        topic: form.fields.non_empty("topic"),
         flag: None,
         notice: None,
     };
-    card_page(
-        &context,
-        &state,
-        &user,
-        format!("{set}/{id}"),
-        view,
-        StatusCode::OK,
-    )
-    .await
+    card_page(&form.context, &state, &form.user, key, view, StatusCode::OK).await
 }

@@ -1,7 +1,7 @@
 //! Flagging a question for the admins (`POST /study/q/{set}/{id}/flag`); a form with mistakes
 //! draws the question page again with the messages beside the fields.
 
-use super::card::{CardView, card_form, card_page};
+use super::card::{CardSubmission, CardView, card_page};
 use super::topic_query;
 use crate::practice::flag;
 use crate::practice::service;
@@ -11,34 +11,28 @@ use crate::web::form::SignedInForm;
 use crate::web::see_other;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
-use std::sync::Arc;
 
 #[post("/study/q/{set}/{id}/flag")]
 pub(super) async fn flag_question(
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    SignedInForm {
+    CardSubmission { form, key, card }: CardSubmission,
+) -> Result<HttpResponse, AppError> {
+    let SignedInForm {
         context,
         user,
         fields,
-    }: SignedInForm,
-) -> Result<HttpResponse, AppError> {
-    let card = card_form(&fields)?;
-    let (set, id) = path.into_inner();
-    let key = format!("{set}/{id}");
+    } = form;
     let topic = fields.non_empty("topic");
     match flag::parse_form(fields.get("reason"), fields.get("comment")) {
         Ok(report) => {
+            // The bank is read before the writer is taken, so the write holds it only for the
+            // insert.
+            let bank = state.bank_at(user.bank_generation).await?;
+            let question_id = bank.by_key(&key).ok_or(AppError::NotFound)?.id.clone();
             let user_id = user.user_id.clone();
-            let cache = Arc::clone(&state.bank);
             let now = state.clock.now().naive_utc();
-            let target_key = key.clone();
             state
-                .write(move |conn| {
-                    let bank = cache.snapshot(conn)?;
-                    let question = bank.by_key(&target_key).ok_or(AppError::NotFound)?;
-                    Ok(service::flag(conn, &user_id, &question.id, &report, now)?)
-                })
+                .write(move |conn| Ok(service::flag(conn, &user_id, &question_id, &report, now)?))
                 .await?;
             let query = topic_query(&topic);
             let separator = if query.is_empty() { '?' } else { '&' };
@@ -58,15 +52,8 @@ pub(super) async fn flag_question(
                 )),
                 notice: None,
             };
-            card_page(
-                &context,
-                &state,
-                &user,
-                key,
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            card_page(&context, &state, &user, key, view, status).await
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Grading a question (`POST /study/q/{set}/{id}/grade`) and undoing the last grade
 //! (`POST /study/undo`), with the notice page either shows when another tab got there first.
 
-use super::card::card_form;
+use super::card::CardSubmission;
 use super::{known_topic, next_target, topic_query};
 use crate::practice::service::{self, GradeOutcome, GradeRequest, UndoOutcome};
 use crate::practice::state as study_state;
@@ -47,27 +47,18 @@ fn notice_page(
 #[post("/study/q/{set}/{id}/grade")]
 pub(super) async fn grade_answer(
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    SignedInForm {
-        context,
-        user,
-        fields,
-    }: SignedInForm,
+    CardSubmission { form, key, card }: CardSubmission,
 ) -> Result<HttpResponse, AppError> {
-    let card = card_form(&fields)?;
+    let (context, user, fields) = (form.context, form.user, form.fields);
     let grade = Grade::parse_field(fields.get("grade"))?;
     let expected_version = fields.get("version").trim().parse::<i32>().map_err(|_| {
         AppError::BadRequest(
             "This page is missing part of its form. Reload it and try again.".into(),
         )
     })?;
-    let (set, id) = path.into_inner();
     let user = &user;
     let study = study_state::load(&state, user).await?;
-    let question = study
-        .bank
-        .by_key(&format!("{set}/{id}"))
-        .ok_or(AppError::NotFound)?;
+    let question = study.bank.by_key(&key).ok_or(AppError::NotFound)?;
     let now = state.clock.now();
     let request = GradeRequest {
         user_id: user.user_id.clone(),
@@ -124,20 +115,16 @@ pub(super) async fn grade_answer(
 #[post("/study/undo")]
 pub(super) async fn undo(
     state: web::Data<AppState>,
-    SignedInForm {
-        context,
-        user,
-        fields,
-    }: SignedInForm,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let study = study_state::load(&state, &user).await?;
-    let user_id = user.user_id.clone();
+    let study = study_state::load(&state, &form.user).await?;
+    let user_id = form.user.user_id.clone();
     let today = study.lock().today;
     let now = state.clock.now().naive_utc();
     let outcome = state
         .write(move |conn| Ok(service::undo_last(conn, &user_id, today, now)?))
         .await?;
-    let query = topic_query(&fields.non_empty("topic"));
+    let query = topic_query(&form.fields.non_empty("topic"));
     match outcome {
         UndoOutcome::Undone { question_id } => {
             Ok(see_other(&match study.bank.by_id(&question_id) {
@@ -147,7 +134,7 @@ pub(super) async fn undo(
         }
         UndoOutcome::NothingToUndo => Ok(see_other(&format!("/study{query}"))),
         UndoOutcome::CardChanged => notice_page(
-            &context,
+            &form.context,
             StatusCode::CONFLICT,
             "Nothing was undone",
             "That question changed after it was graded (it was buried or suspended), so the grade \

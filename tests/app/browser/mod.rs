@@ -10,7 +10,7 @@
 mod checks;
 mod harness;
 
-use crate::helpers::{TestDb, fixture, repo_root, spawn_app};
+use crate::helpers::{TestDb, assert_contains, fixture, repo_root, spawn_app};
 use checks::*;
 use harness::*;
 use serde_json::{Value, json};
@@ -507,10 +507,7 @@ fn an_admin_fixes_an_upload_previews_and_applies_it_and_candidates_see_it() {
         .get("/questions?q=setInterval+drift")
         .text()
         .unwrap();
-    assert!(
-        page.contains("/questions/timers-extra/set-interval-drift"),
-        "{page}"
-    );
+    assert_contains(&page, &["/questions/timers-extra/set-interval-drift"]);
     findings.assert_clean();
 }
 
@@ -545,7 +542,7 @@ fn a_new_user_studies_then_checks_progress_roadmap_and_readiness_and_downloads_t
     assert!(browser.text("#streak-heading + p").contains("1 day"));
     let states = browser.text("#card-states");
     let states = states.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(states.contains("learning 4 "), "{states}");
+    assert_contains(&states, &["learning 4 "]);
     findings.check(&browser, "progress");
 
     browser.click(".progress-tabs a[href='/progress/roadmap']");
@@ -577,13 +574,13 @@ fn a_new_user_studies_then_checks_progress_roadmap_and_readiness_and_downloads_t
         browser.text("#days-left")
     );
     let plan = browser.text("#plan");
-    assert!(plan.contains("new questions a day"), "{plan}");
+    assert_contains(&plan, &["new questions a day"]);
     findings.check(&browser, "readiness");
 
     // One click applies the plan.
     browser.click("#apply-plan");
     let notice = browser.find(".notice[role=status]").text();
-    assert!(notice.contains("new questions a day"), "{notice}");
+    assert_contains(&notice, &["new questions a day"]);
     assert!(browser.find_all("#apply-plan").is_empty());
     findings.check(&browser, "readiness-applied");
 

@@ -1,15 +1,34 @@
-//! The admin pages' own queries (the bank's are in `bank::queries`, imports and their
-//! previews in `bank::import`).
+//! The admin pages' own queries, one file a page (the bank's are in `bank::queries`, imports
+//! and their previews in `bank::import`); the overview's and the import preview's are here.
 
+pub mod flags;
+pub mod history;
+pub mod sets;
+pub mod users;
+
+use crate::bank::queries::QuestionListItem;
 use crate::db::DbConnection;
-use crate::db::schema::{flags, questions};
+use crate::db::schema::{self, questions};
 use diesel::prelude::*;
 use std::collections::HashMap;
 
+/// A question's one-line summary for admin lists, from its prompt.
+pub fn summary(set_slug: &str, local_id: &str, prompt_md: String) -> String {
+    QuestionListItem {
+        set_slug: set_slug.to_owned(),
+        local_id: local_id.to_owned(),
+        topic_title: String::new(),
+        difficulty: String::new(),
+        kind: String::new(),
+        prompt_md,
+    }
+    .summary()
+}
+
 /// Flags nobody has resolved yet.
 pub fn open_flag_count(conn: &mut DbConnection) -> QueryResult<i64> {
-    flags::table
-        .filter(flags::resolved_at.is_null())
+    schema::flags::table
+        .filter(schema::flags::resolved_at.is_null())
         .count()
         .get_result::<i64>(conn)
 }
