@@ -60,7 +60,7 @@ pub struct CardData {
 pub struct ReviewData {
     pub question: String,
     pub grade: i32,
-    /// `study` or `interview`.
+    /// `practice` or `interview`.
     pub source: String,
     pub interview_item_id: Option<String>,
     pub is_redrill: bool,

@@ -511,8 +511,8 @@ fn my_data_holds_my_reviews_and_nothing_of_other_users(test_db: TestDb) {
         })
         .collect();
     assert_eq!(grades.len(), 3, "{grades:?}");
-    assert_eq!(grades[0], ("alpha/q01".into(), 4, "study".into()));
-    assert_eq!(grades[1], ("alpha/q02".into(), 1, "study".into()));
+    assert_eq!(grades[0], ("alpha/q01".into(), 4, "practice".into()));
+    assert_eq!(grades[1], ("alpha/q02".into(), 1, "practice".into()));
     assert_eq!(grades[2].1, 5);
     assert_eq!(grades[2].2, "interview");
     assert_eq!(data["cards"].as_array().unwrap().len(), 3);
