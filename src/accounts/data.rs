@@ -3,7 +3,9 @@
 //! Questions are named by their key (`set/id`), which survives re-imports.
 
 use crate::db::DbConnection;
-use crate::db::schema::{cards, flags, interview_items, interviews, questions, reviews, sessions, users};
+use crate::db::schema::{
+    cards, flags, interview_items, interviews, questions, reviews, sessions, users,
+};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -129,11 +131,7 @@ pub struct SessionData {
 }
 
 /// Everything stored about `user_id`, read in one transaction so the parts agree.
-pub fn export(
-    conn: &mut DbConnection,
-    user_id: &str,
-    now: NaiveDateTime,
-) -> QueryResult<UserData> {
+pub fn export(conn: &mut DbConnection, user_id: &str, now: NaiveDateTime) -> QueryResult<UserData> {
     conn.transaction(|conn| {
         let account = users::table
             .find(user_id)

@@ -5,8 +5,8 @@
 use super::service::{AccountError, Role};
 use crate::db::DbConnection;
 use crate::db::schema::{
-    cards, flags, import_previews, interview_items, interviews, password_resets, reviews,
-    sessions, user_inactive_sets, users,
+    cards, flags, import_previews, interview_items, interviews, password_resets, reviews, sessions,
+    user_inactive_sets, users,
 };
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

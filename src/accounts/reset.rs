@@ -124,9 +124,11 @@ pub fn forget_login_failures(conn: &mut DbConnection, username: &str) -> QueryRe
     let at_end = format!("user-at:{username}A");
     diesel::delete(
         login_failures::table.filter(
-            login_failures::subject.eq(user_subject).or(login_failures::subject
-                .ge(at_prefix)
-                .and(login_failures::subject.lt(at_end))),
+            login_failures::subject
+                .eq(user_subject)
+                .or(login_failures::subject
+                    .ge(at_prefix)
+                    .and(login_failures::subject.lt(at_end))),
         ),
     )
     .execute(conn)

@@ -4,9 +4,9 @@
 use super::password::{self, ChangeErrors};
 use super::rate_limit;
 use super::service::{self, AccountError, SessionUser};
-use super::{data, deletion};
 use super::sessions::{self, SessionSummary};
 use super::settings::{self, NewOrder, Settings, SettingsErrors};
+use super::{data, deletion};
 use crate::bank::queries;
 use crate::state::AppState;
 use crate::web::auth::{
@@ -378,7 +378,10 @@ async fn download_data(
         .insert_header((CONTENT_TYPE, "application/json"))
         .insert_header((
             CONTENT_DISPOSITION,
-            format!("attachment; filename=\"rehearse-data-{}.json\"", user.username),
+            format!(
+                "attachment; filename=\"rehearse-data-{}.json\"",
+                user.username
+            ),
         ))
         .body(body))
 }
@@ -423,10 +426,10 @@ async fn delete_account(
         Ok(reserved) => reserved,
         Err(wait) => {
             return refuse(
-            format!(
-                "Too many wrong passwords. Try again in {}.",
-                rate_limit::describe_wait(wait)
-            ),
+                format!(
+                    "Too many wrong passwords. Try again in {}.",
+                    rate_limit::describe_wait(wait)
+                ),
                 StatusCode::TOO_MANY_REQUESTS,
             )
             .await;

@@ -10,8 +10,8 @@ use crate::helpers::{
 use crate::practice::grade;
 use diesel::prelude::*;
 use rehearse::db::schema::{
-    cards, flags, interview_items, interviews, login_failures, password_resets, reviews,
-    sessions, user_inactive_sets, users,
+    cards, flags, interview_items, interviews, login_failures, password_resets, reviews, sessions,
+    user_inactive_sets, users,
 };
 use std::sync::Arc;
 
@@ -77,7 +77,12 @@ fn make_link(site: &Site, name: &str) -> String {
 }
 
 /// Sends the reset form as a signed-out visitor.
-fn use_link(visitor: &Visitor, path: &str, new: &str, confirm: &str) -> reqwest::blocking::Response {
+fn use_link(
+    visitor: &Visitor,
+    path: &str,
+    new: &str,
+    confirm: &str,
+) -> reqwest::blocking::Response {
     let page = visitor.get(path).text().unwrap();
     let csrf = hidden_value(&page, "csrf").unwrap();
     visitor.post_form(
@@ -122,7 +127,10 @@ fn a_reset_link_works_once_and_signs_the_user_out_everywhere(test_db: TestDb) {
     let form = stranger.get(&path);
     assert_eq!(form.status(), 200);
     let page = form.text().unwrap();
-    assert!(page.contains("For the account <strong>carol</strong>"), "{page}");
+    assert!(
+        page.contains("For the account <strong>carol</strong>"),
+        "{page}"
+    );
     // Mistakes are shown beside their field, and use nothing up.
     let mismatch = use_link(&stranger, &path, NEW_PASSWORD, "something else");
     assert_eq!(mismatch.status(), 422);
@@ -131,10 +139,12 @@ fn a_reset_link_works_once_and_signs_the_user_out_everywhere(test_db: TestDb) {
     ));
     let short = use_link(&stranger, &path, "short", "short");
     assert_eq!(short.status(), 422);
-    assert!(short
-        .text()
-        .unwrap()
-        .contains("id=\"new_password-error\">Use at least 8 characters.<"));
+    assert!(
+        short
+            .text()
+            .unwrap()
+            .contains("id=\"new_password-error\">Use at least 8 characters.<")
+    );
     assert_eq!(session_count(&site.app, &carol_id), 2);
 
     let done = use_link(&stranger, &path, NEW_PASSWORD, NEW_PASSWORD);
@@ -208,7 +218,10 @@ fn a_newer_reset_link_voids_the_older_one(test_db: TestDb) {
     );
     assert_eq!(sign_in(&stranger, "carol", NEW_PASSWORD), 303);
     let mut conn = site.app.db.reader().unwrap();
-    let links: i64 = password_resets::table.count().get_result(&mut *conn).unwrap();
+    let links: i64 = password_resets::table
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
     assert_eq!(links, 1, "one row per user");
 }
 
@@ -377,9 +390,11 @@ fn deleting_your_account_removes_every_row_and_frees_the_name(test_db: TestDb) {
         &[("csrf", csrf.as_str()), ("delete_password", "guess")],
     );
     assert_eq!(wrong.status(), 422);
-    assert!(wrong.text().unwrap().contains(
-        "id=\"delete_password-error\">That is not your password; nothing was deleted.<"
-    ));
+    assert!(
+        wrong.text().unwrap().contains(
+            "id=\"delete_password-error\">That is not your password; nothing was deleted.<"
+        )
+    );
     let empty = carol.post_form("/settings/delete", &[("csrf", csrf.as_str())]);
     assert_eq!(empty.status(), 422);
     assert_eq!(rows_of(&site.app, &carol_id, "carol")[0], ("users", 1));
@@ -410,7 +425,10 @@ fn deleting_your_account_removes_every_row_and_frees_the_name(test_db: TestDb) {
     assert_eq!(location(&carol.get("/study")), "/signin?next=%2Fstudy");
     assert_eq!(sign_in(&elsewhere, "carol", PASSWORD), 401);
     let newcomer = site.app.new_visitor();
-    assert_eq!(newcomer.sign_up("carol", "someone else entirely").status(), 303);
+    assert_eq!(
+        newcomer.sign_up("carol", "someone else entirely").status(),
+        303
+    );
     assert_ne!(user_id(&site.app, "carol"), carol_id);
     assert_eq!(newcomer.get("/study").status(), 200);
 }
@@ -432,10 +450,16 @@ fn an_admin_deletes_an_account_but_not_the_last_admin(test_db: TestDb) {
         &[("csrf", csrf.as_str())],
     );
     assert_eq!(done.status(), 200);
-    assert!(done.text().unwrap().contains("The account <strong>carol</strong> is deleted"));
-    assert!(rows_of(&site.app, &carol_id, "carol")
-        .iter()
-        .all(|(_, n)| *n == 0));
+    assert!(
+        done.text()
+            .unwrap()
+            .contains("The account <strong>carol</strong> is deleted")
+    );
+    assert!(
+        rows_of(&site.app, &carol_id, "carol")
+            .iter()
+            .all(|(_, n)| *n == 0)
+    );
     assert_eq!(location(&carol.get("/study")), "/signin?next=%2Fstudy");
     assert_eq!(
         site.root
@@ -450,19 +474,23 @@ fn an_admin_deletes_an_account_but_not_the_last_admin(test_db: TestDb) {
         &[("csrf", csrf.as_str())],
     );
     assert_eq!(refused.status(), 409);
-    assert!(refused
-        .text()
-        .unwrap()
-        .contains("role=\"alert\">Nothing changed: this is the last admin who can sign in."));
+    assert!(
+        refused
+            .text()
+            .unwrap()
+            .contains("role=\"alert\">Nothing changed: this is the last admin who can sign in.")
+    );
     let refused = site.root.post_form(
         "/settings/delete",
         &[("csrf", csrf.as_str()), ("delete_password", PASSWORD)],
     );
     assert_eq!(refused.status(), 409);
-    assert!(refused
-        .text()
-        .unwrap()
-        .contains("id=\"delete_password-error\">You are the last admin who can sign in"));
+    assert!(
+        refused
+            .text()
+            .unwrap()
+            .contains("id=\"delete_password-error\">You are the last admin who can sign in")
+    );
     assert_eq!(site.root.get("/admin").status(), 200);
     // With a second admin, the first may go (and is signed out).
     let erin = site.app.new_visitor();
@@ -490,14 +518,19 @@ fn my_data_holds_my_reviews_and_nothing_of_other_users(test_db: TestDb) {
     let response = carol.get("/settings/data");
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/json");
-    assert!(response.headers()["content-disposition"]
-        .to_str()
-        .unwrap()
-        .starts_with("attachment"));
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
     let text = response.text().unwrap();
     let data: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(data["account"]["username"], "carol");
-    assert_eq!(data["settings"]["inactive_sets"], serde_json::json!(["beta"]));
+    assert_eq!(
+        data["settings"]["inactive_sets"],
+        serde_json::json!(["beta"])
+    );
     let reviews = data["reviews"].as_array().unwrap();
     // Two study grades and the interview's.
     let grades: Vec<(String, i64, String)> = reviews

@@ -163,8 +163,14 @@ fn promote_demote_disable_and_enable_keep_an_admin_who_can_sign_in(test_db: Test
     let out = user(&url, &["promote", "grace"], "");
     assert_eq!((out.code, out.stdout.trim()), (0, "grace is now an admin"));
     let out = user(&url, &["demote", "root"], "");
-    assert_eq!((out.code, out.stdout.trim()), (0, "root is no longer an admin"));
-    assert_eq!(role_and_status(&test_db, "root"), ("candidate".into(), false));
+    assert_eq!(
+        (out.code, out.stdout.trim()),
+        (0, "root is no longer an admin")
+    );
+    assert_eq!(
+        role_and_status(&test_db, "root"),
+        ("candidate".into(), false)
+    );
     // grace is the last admin now.
     assert_eq!(user(&url, &["disable", "grace"], "").code, 1);
     let out = user(&url, &["disable", "root"], "");
@@ -172,10 +178,16 @@ fn promote_demote_disable_and_enable_keep_an_admin_who_can_sign_in(test_db: Test
         (out.code, out.stdout.trim()),
         (0, "root is disabled and signed out everywhere")
     );
-    assert_eq!(role_and_status(&test_db, "root"), ("candidate".into(), true));
+    assert_eq!(
+        role_and_status(&test_db, "root"),
+        ("candidate".into(), true)
+    );
     let out = user(&url, &["enable", "root"], "");
     assert_eq!((out.code, out.stdout.trim()), (0, "root is enabled"));
-    assert_eq!(role_and_status(&test_db, "root"), ("candidate".into(), false));
+    assert_eq!(
+        role_and_status(&test_db, "root"),
+        ("candidate".into(), false)
+    );
     assert_eq!(role_and_status(&test_db, "grace"), ("admin".into(), false));
 }
 

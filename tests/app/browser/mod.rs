@@ -670,7 +670,10 @@ fn an_admin_makes_a_reset_link_and_a_signed_out_user_sets_a_password_with_it() {
         .find("#reset-link")
         .prop("value")
         .expect("the link is shown");
-    assert!(link.starts_with(&format!("{}/reset/", app.address)), "{link}");
+    assert!(
+        link.starts_with(&format!("{}/reset/", app.address)),
+        "{link}"
+    );
     findings.check_rendered(&browser, "admin-reset-link");
 
     // Signed out, the link's page sets the new password.
