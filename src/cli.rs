@@ -1,5 +1,7 @@
 //! The command-line commands: thin wrappers that print results and choose exit codes.
 
+use crate::admin::manage::Notice;
+use crate::admin::queries::users::{UserAction, UserChange};
 use crate::bank::{export, import, load, stats, validate};
 use crate::config::{Cli, Command, ServeArgs, UserCommand};
 use crate::db::{self, DatabaseUrl, DbConnection};
@@ -21,6 +23,20 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Export { set, out } => export_command(&url, set.as_deref(), &out),
         Command::Migrate => migrate_command(&url),
         Command::User(UserCommand::Add { name, admin }) => add_user_command(&url, &name, admin),
+        Command::User(UserCommand::Passwd { name }) => passwd_command(&url, &name),
+        Command::User(UserCommand::List) => list_users_command(&url),
+        Command::User(UserCommand::Disable { name }) => {
+            change_user_command(&url, &name, UserAction::Disable)
+        }
+        Command::User(UserCommand::Enable { name }) => {
+            change_user_command(&url, &name, UserAction::Enable)
+        }
+        Command::User(UserCommand::Promote { name }) => {
+            change_user_command(&url, &name, UserAction::MakeAdmin)
+        }
+        Command::User(UserCommand::Demote { name }) => {
+            change_user_command(&url, &name, UserAction::RevokeAdmin)
+        }
     }
 }
 
@@ -249,6 +265,123 @@ fn add_user_command(url: &DatabaseUrl, name: &str, admin: bool) -> ExitCode {
         }
         Err(service::AccountError::UsernameTaken) => {
             eprintln!("error: the username {username} is already taken");
+            ExitCode::from(EXIT_INVALID)
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Refuses a malformed name (exit 1) before anything is opened.
+fn parse_username(name: &str) -> Result<crate::accounts::username::Username, ExitCode> {
+    crate::accounts::username::Username::try_from(name).map_err(|message| {
+        eprintln!("error: {message}");
+        ExitCode::from(EXIT_INVALID)
+    })
+}
+
+/// The migrated database and the id of the account `name`; exit 1 for a bad or unknown name.
+fn open_with_user(
+    url: &DatabaseUrl,
+    name: &str,
+) -> Result<(DbConnection, crate::accounts::username::Username, String), ExitCode> {
+    let username = parse_username(name)?;
+    let mut conn = open_migrated(url).map_err(fail)?;
+    match crate::accounts::service::user_id_by_name(&mut conn, username.as_str()) {
+        Ok(Some(id)) => Ok((conn, username, id)),
+        Ok(None) => {
+            eprintln!("error: there is no user named {username}");
+            Err(ExitCode::from(EXIT_INVALID))
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+fn passwd_command(url: &DatabaseUrl, name: &str) -> ExitCode {
+    use crate::accounts::{password, reset};
+    let (mut conn, username, user_id) = match open_with_user(url, name) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let secret = match read_password() {
+        Ok(p) => p,
+        Err(e) => return fail(format!("could not read the password: {e}")),
+    };
+    if let Err(message) = password::check_new(&secret) {
+        eprintln!("error: {message}");
+        return ExitCode::from(EXIT_INVALID);
+    }
+    let hash = match password::hash(&secret) {
+        Ok(h) => h,
+        Err(e) => return fail(format!("could not hash the password: {e}")),
+    };
+    match reset::set_password(&mut conn, &user_id, username.as_str(), &hash) {
+        Ok(ended) => {
+            println!(
+                "password of {username} changed; {ended} session{} ended",
+                if ended == 1 { "" } else { "s" }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn list_users_command(url: &DatabaseUrl) -> ExitCode {
+    let mut conn = match open_migrated(url) {
+        Ok(conn) => conn,
+        Err(e) => return fail(e),
+    };
+    match crate::admin::queries::users::list_users(&mut conn) {
+        Ok(users) => {
+            let width = users
+                .iter()
+                .map(|u| u.username.len())
+                .max()
+                .unwrap_or(0)
+                .max("NAME".len());
+            println!("{:width$}  {:9}  {:8}  CREATED", "NAME", "ROLE", "STATUS");
+            for user in users {
+                let role = if user.is_admin { "admin" } else { "candidate" };
+                let status = if user.disabled.is_some() {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:width$}  {role:9}  {status:8}  {}",
+                    user.username, user.created
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// `user disable|enable|promote|demote`: the admin page's action, with its last-admin guard.
+fn change_user_command(url: &DatabaseUrl, name: &str, action: UserAction) -> ExitCode {
+    let (mut conn, username, user_id) = match open_with_user(url, name) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let now = chrono::Utc::now().naive_utc();
+    match crate::admin::queries::users::apply(&mut conn, &user_id, action, now) {
+        Ok(UserChange::Done) => {
+            let done = match action {
+                UserAction::MakeAdmin => "is now an admin",
+                UserAction::RevokeAdmin => "is no longer an admin",
+                UserAction::Disable => "is disabled and signed out everywhere",
+                UserAction::Enable => "is enabled",
+            };
+            println!("{username} {done}");
+            ExitCode::SUCCESS
+        }
+        Ok(UserChange::Refused(refusal)) => {
+            eprintln!("error: {}", refusal.message());
+            ExitCode::from(EXIT_INVALID)
+        }
+        Ok(UserChange::NotFound) => {
+            eprintln!("error: there is no user named {username}");
             ExitCode::from(EXIT_INVALID)
         }
         Err(e) => fail(e),

@@ -73,8 +73,11 @@ pub enum Command {
         out: PathBuf,
     },
 
-    /// Manage user accounts.
-    #[command(subcommand)]
+    /// Manage user accounts: add, passwd, list, disable, enable, promote, demote.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  rehearse user add ada --admin\n  rehearse user passwd ada\n  rehearse user list\n  rehearse user demote ada\n\nExit status: 0 done, 1 a bad or unknown name, a bad password or the last admin, 2 I/O or database error."
+    )]
     User(UserCommand),
 
     /// Apply pending database migrations and exit.
@@ -122,5 +125,44 @@ pub enum UserCommand {
         /// Make the user an administrator.
         #[arg(long)]
         admin: bool,
+    },
+
+    /// Set a user's password (for someone who forgot theirs). Ends every session of the user
+    /// and voids any reset link. The password is read from a prompt, or from standard input
+    /// when it is not a terminal.
+    #[command(
+        after_help = "Examples:\n  rehearse user passwd ada\n  printf '%s\\n' \"$PASSWORD\" | rehearse user passwd ada\n\nAdmins can also make a one-time reset link on the Accounts admin page."
+    )]
+    Passwd {
+        /// The username.
+        name: String,
+    },
+
+    /// List every account: name, role, status, created.
+    List,
+
+    /// Disable a user: their sessions end at once and they cannot sign in (their history is
+    /// kept). The last admin who can sign in cannot be disabled.
+    Disable {
+        /// The username.
+        name: String,
+    },
+
+    /// Enable a disabled user again.
+    Enable {
+        /// The username.
+        name: String,
+    },
+
+    /// Make a user an administrator.
+    Promote {
+        /// The username.
+        name: String,
+    },
+
+    /// Take the administrator role away (the last admin who can sign in keeps it).
+    Demote {
+        /// The username.
+        name: String,
     },
 }

@@ -56,6 +56,14 @@ pub struct SessionUser {
 pub enum AccountError {
     #[error("that username is already taken")]
     UsernameTaken,
+    #[error("no such account")]
+    UnknownUser,
+    /// A reset link that is unknown, used, expired or replaced by a newer one.
+    #[error("this password reset link no longer works")]
+    InvalidResetLink,
+    /// Removing this account would leave no admin who can sign in.
+    #[error("this is the last admin who can sign in")]
+    LastAdmin,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -102,6 +110,15 @@ pub fn create_user(
             .execute(conn)?;
         Ok(id)
     })
+}
+
+/// The id of the account named `username` (already normalised, see `Username`).
+pub fn user_id_by_name(conn: &mut DbConnection, username: &str) -> QueryResult<Option<String>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(users::id)
+        .get_result(conn)
+        .optional()
 }
 
 /// The id and password hash of an enabled user, for sign-in.

@@ -1,20 +1,24 @@
-//! The settings page: study settings, the list of signed-in sessions, and changing the
-//! password.
+//! The settings page: study settings, the list of signed-in sessions, changing the password,
+//! downloading your data and deleting your account.
 
 use super::password::{self, ChangeErrors};
 use super::rate_limit;
-use super::service::{self, SessionUser};
+use super::service::{self, AccountError, SessionUser};
 use super::sessions::{self, SessionSummary};
 use super::settings::{self, NewOrder, Settings, SettingsErrors};
+use super::{data, deletion};
 use crate::bank::queries;
 use crate::state::AppState;
-use crate::web::auth::{PageContext, SignedIn};
+use crate::web::auth::{
+    PageContext, SESSION_COOKIE, SignedIn, csrf_cookie, new_csrf_token, removal_cookie,
+};
 use crate::web::client::client_info;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
 use crate::web::see_other;
 use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
@@ -100,6 +104,8 @@ struct SettingsPage {
     sessions: Vec<SessionView>,
     password: ChangeErrors,
     notice: Option<&'static str>,
+    /// Why "Delete my account" was refused, beside its password field.
+    delete_error: Option<String>,
 }
 
 /// The user's live sessions, for the page.
@@ -141,11 +147,18 @@ async fn settings_form(
         &state,
         &user,
         query.saved == Some(1),
-        ChangeErrors::default(),
+        FormErrors::default(),
         notice,
         StatusCode::OK,
     )
     .await
+}
+
+/// The mistakes of the password and delete forms, shown beside their fields.
+#[derive(Default)]
+struct FormErrors {
+    password: ChangeErrors,
+    delete: Option<String>,
 }
 
 /// The settings page with the stored settings.
@@ -154,7 +167,7 @@ async fn settings_page(
     state: &AppState,
     user: &SessionUser,
     saved: bool,
-    password: ChangeErrors,
+    errors: FormErrors,
     notice: Option<&'static str>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -184,8 +197,9 @@ async fn settings_page(
         saved,
         timezones: timezones(),
         sessions,
-        password,
+        password: errors.password,
         notice,
+        delete_error: errors.delete,
     };
     Ok(ctx.html(status, page.render()?))
 }
@@ -232,6 +246,7 @@ async fn save_settings(
                 sessions,
                 password: ChangeErrors::default(),
                 notice: None,
+                delete_error: None,
             };
             Ok(ctx.html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?))
         }
@@ -272,6 +287,10 @@ async fn change_password(
     match outcome {
         Ok(()) => Ok(see_other("/settings?password=1")),
         Err((status, errors)) => {
+            let errors = FormErrors {
+                password: errors,
+                ..FormErrors::default()
+            };
             settings_page(&context, &state, &user, false, errors, None, status).await
         }
     }
@@ -343,9 +362,139 @@ async fn try_change_password(
     Ok(Ok(()))
 }
 
+/// "My data": everything stored about the user, as a JSON download.
+#[get("/settings/data")]
+async fn download_data(
+    SignedIn { user, .. }: SignedIn,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let user_id = user.user_id.clone();
+    let now = state.clock.now().naive_utc();
+    let data = state
+        .read(move |conn| Ok(data::export(conn, &user_id, now)?))
+        .await?;
+    let body = serde_json::to_vec_pretty(&data).map_err(AppError::DataExport)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/json"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"rehearse-data-{}.json\"",
+                user.username
+            ),
+        ))
+        .body(body))
+}
+
+/// "Delete my account": the password again, checked like a sign-in (so a borrowed session
+/// cannot guess it), then one transaction removes everything.
+#[post("/settings/delete")]
+async fn delete_account(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    SignedInForm {
+        context,
+        user,
+        fields,
+    }: SignedInForm,
+) -> Result<HttpResponse, AppError> {
+    let refuse = |message: String, status: StatusCode| {
+        let errors = FormErrors {
+            delete: Some(message),
+            ..FormErrors::default()
+        };
+        settings_page(&context, &state, &user, false, errors, None, status)
+    };
+    let given = fields.get("delete_password").to_owned();
+    if given.is_empty() {
+        return refuse(
+            "Enter your password to delete your account.".into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let subjects = rate_limit::sign_in_subjects(&user.username, &client_info(&req).address);
+    let forgiven = subjects
+        .first()
+        .map(|(subject, _)| subject.clone())
+        .unwrap_or_default();
+    let now = state.clock.now().naive_utc();
+    let reservation = state
+        .write(move |conn| Ok(service::reserve_attempt(conn, &subjects, now)?))
+        .await?;
+    let reserved = match reservation {
+        Ok(reserved) => reserved,
+        Err(wait) => {
+            return refuse(
+                format!(
+                    "Too many wrong passwords. Try again in {}.",
+                    rate_limit::describe_wait(wait)
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await;
+        }
+    };
+    let user_id = user.user_id.clone();
+    let stored = state
+        .read(move |conn| Ok(sessions::password_hash(conn, &user_id)?))
+        .await?;
+    let matches = state
+        .password_work
+        .run(move || password::verify(&given, &stored))
+        .await?;
+    if !matches {
+        return refuse(
+            "That is not your password; nothing was deleted.".into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let user_id = user.user_id.clone();
+    let deleted = state
+        .write(move |conn| {
+            // The right password: the attempt is forgiven, as a sign-in's would be.
+            service::release_attempt(conn, &reserved, &forgiven)?;
+            match deletion::delete_account(conn, &user_id) {
+                Ok(_) => Ok(true),
+                Err(AccountError::LastAdmin) => Ok(false),
+                Err(other) => Err(other.into()),
+            }
+        })
+        .await?;
+    if !deleted {
+        return refuse(
+            "You are the last admin who can sign in: make another account an admin first, so \
+             someone can still manage Rehearse."
+                .into(),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let page = DeletedPage {
+        nav: Nav::default(),
+        username: user.username.clone(),
+    };
+    let mut response = context.html(StatusCode::OK, page.render()?);
+    response.add_cookie(&removal_cookie(SESSION_COOKIE)).ok();
+    response
+        .add_cookie(&csrf_cookie(new_csrf_token(), state.secure_cookies))
+        .ok();
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "accounts/deleted.html")]
+struct DeletedPage {
+    nav: Nav,
+    username: String,
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(settings_form)
         .service(save_settings)
         .service(end_other_sessions)
-        .service(change_password);
+        .service(change_password)
+        .service(download_data)
+        .service(delete_account);
 }

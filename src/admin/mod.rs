@@ -1,8 +1,10 @@
-//! Admin pages: upload and preview question sets, import history, sets, flags, users.
+//! Admin pages: upload and preview question sets, import history, sets, flags, users (reset
+//! links and deleting accounts in `accounts`).
 //!
 //! Everything lives under `/admin`, behind one guard ([`guard::require_admin`]) wrapped
 //! around the whole scope, so a new admin route cannot forget the check.
 
+pub mod accounts;
 pub mod flags;
 pub mod guard;
 pub mod history;
@@ -46,6 +48,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/users/no-such-user/revoke-admin"),
     ("POST", "/admin/users/no-such-user/disable"),
     ("POST", "/admin/users/no-such-user/enable"),
+    ("POST", "/admin/users/no-such-user/reset-link"),
+    ("GET", "/admin/users/no-such-user/delete"),
+    ("POST", "/admin/users/no-such-user/delete"),
 ];
 
 /// Registers the admin scope with its guard.
@@ -65,6 +70,8 @@ pub fn scope() -> actix_web::Scope<
         .configure(history::routes)
         .configure(sets::routes)
         .configure(flags::routes)
+        // Before `users`: its `/users/{id}/{action}` would take these paths.
+        .configure(accounts::routes)
         .configure(users::routes)
 }
 

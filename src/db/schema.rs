@@ -211,7 +211,8 @@ diesel::table! {
 diesel::table! {
     flags (id) {
         id -> Text,
-        user_id -> Text,
+        /// `None` once the flagging account is deleted.
+        user_id -> Nullable<Text>,
         question_id -> Text,
         reason -> Text,
         comment -> Text,
@@ -234,6 +235,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_resets (user_id) {
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(password_resets -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     topics,
@@ -250,4 +263,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_inactive_sets,
     flags,
     import_previews,
+    password_resets,
 );

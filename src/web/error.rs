@@ -47,6 +47,9 @@ pub enum AppError {
     /// The review log or the Anki file could not be written.
     #[error("the progress export failed")]
     ProgressExport(#[from] crate::progress::export::ExportError),
+    /// The "My data" download could not be written.
+    #[error("the data export failed")]
+    DataExport(#[source] serde_json::Error),
     /// argon2's error is not a `std::error::Error` (the crate is built without `std`), so it
     /// is kept as a value and printed in the message.
     #[error("could not hash the password: {0}")]
@@ -111,6 +114,16 @@ impl From<crate::accounts::service::AccountError> for AppError {
             AccountError::UsernameTaken => {
                 AppError::BadRequest("That username is taken; choose another.".into())
             }
+            AccountError::UnknownUser => AppError::NotFound,
+            AccountError::InvalidResetLink => AppError::BadRequest(
+                "This password reset link no longer works: it was used, it expired, or a newer \
+                 one replaced it. Ask an admin for a new one."
+                    .into(),
+            ),
+            AccountError::LastAdmin => AppError::Forbidden(
+                "this is the last admin who can sign in; make another account an admin first"
+                    .into(),
+            ),
             AccountError::Db(e) => e.into(),
         }
     }

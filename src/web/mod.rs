@@ -196,6 +196,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::bank::routes::browse_routes)
         .configure(crate::accounts::routes::routes)
         .configure(crate::accounts::settings_routes::routes)
+        .configure(crate::accounts::reset_routes::routes)
         .configure(crate::practice::routes::routes)
         .configure(crate::interview::routes::routes)
         .configure(crate::progress::routes::routes)

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod account_recovery;
 mod accounts;
 mod admin;
 mod admin_import;
@@ -19,4 +20,5 @@ mod progress;
 mod security;
 mod settings;
 mod study_loop;
+mod user_cli;
 mod web;

@@ -38,7 +38,7 @@ pub enum Show {
 pub fn list_flags(conn: &mut DbConnection, show: Show) -> QueryResult<Vec<FlagRow>> {
     type Row = (
         (String, String, String, NaiveDateTime, Option<NaiveDateTime>),
-        (String, Option<String>),
+        (Option<String>, Option<String>),
         (String, String, String, String, Option<NaiveDateTime>),
     );
     let mut query = flags::table
@@ -69,7 +69,7 @@ pub fn list_flags(conn: &mut DbConnection, show: Show) -> QueryResult<Vec<FlagRo
     let rows: Vec<Row> = query.load(conn)?;
     let people: HashSet<&String> = rows
         .iter()
-        .flat_map(|(_, (user, resolver), _)| std::iter::once(user).chain(resolver))
+        .flat_map(|(_, (user, resolver), _)| user.iter().chain(resolver))
         .collect();
     let names: HashMap<String, String> = users::table
         .filter(users::id.eq_any(people))
@@ -97,7 +97,11 @@ pub fn list_flags(conn: &mut DbConnection, show: Show) -> QueryResult<Vec<FlagRo
                 question_retired: retired_at.is_some(),
                 reason,
                 comment,
-                reporter: name(&user),
+                // A deleted account's flags stay, without the name.
+                reporter: user
+                    .as_deref()
+                    .map(name)
+                    .unwrap_or_else(|| "(deleted user)".into()),
                 created: when(created_at),
                 resolved: resolved_at
                     .map(|at| (when(at), resolver.as_deref().map(name).unwrap_or_default())),

@@ -133,3 +133,18 @@ pub fn shared_leeches(conn: &mut DbConnection, min_users: i64) -> QueryResult<Ve
     });
     Ok(leeches)
 }
+
+/// The username of an account and whether it is an admin (for the delete confirmation).
+pub fn account_name_and_role(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> QueryResult<Option<(String, bool)>> {
+    use crate::accounts::service::Role;
+    use crate::db::schema::users;
+    Ok(users::table
+        .find(user_id)
+        .select((users::username, users::role))
+        .get_result::<(String, String)>(conn)
+        .optional()?
+        .map(|(name, role)| (name, role == Role::Admin.as_str())))
+}

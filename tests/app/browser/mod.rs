@@ -58,6 +58,15 @@ impl Findings {
         browser.emulate_color_scheme(ColorScheme::Light);
     }
 
+    /// [`Findings::check`] for a page that answered a POST (which fetching its address again
+    /// would not reproduce): its HTML is taken from the browser's document instead.
+    fn check_rendered(&mut self, browser: &Browser, name: &str) {
+        self.check(browser, name);
+        if let Some(last) = self.served.last_mut() {
+            last.1 = format!("<!DOCTYPE html>\n{}", browser.page_source());
+        }
+    }
+
     fn assert_clean(self) {
         let mut problems = html_problems(&self.served).unwrap_or_default();
         problems.extend(self.accessibility);
@@ -609,5 +618,90 @@ fn a_new_user_studies_then_checks_progress_roadmap_and_readiness_and_downloads_t
         rows.iter().map(|r| r[5].to_owned()).collect::<Vec<_>>(),
         ["5", "4", "1", "3"]
     );
+    findings.assert_clean();
+}
+
+#[test]
+fn an_admin_makes_a_reset_link_and_a_signed_out_user_sets_a_password_with_it() {
+    use diesel::prelude::*;
+    use rehearse::db::schema::users;
+    let Some(browser) = Browser::start(DESKTOP.1, DESKTOP.2) else {
+        return;
+    };
+    let app = spawn_app(TestDb::sqlite(), &fixture("valid"));
+    let mut findings = Findings::default();
+    // carol has an account and forgot its password.
+    let carol = app.new_visitor();
+    assert_eq!(carol.sign_up("carol", "forgotten password").status(), 303);
+    let carol_id: String = {
+        let mut conn = app.db.reader().unwrap();
+        users::table
+            .filter(users::username.eq("carol"))
+            .select(users::id)
+            .get_result(&mut *conn)
+            .unwrap()
+    };
+
+    // The admin signs up in the browser and is made an admin.
+    browser.goto(&format!("{}/signup?next=/admin/users", app.address));
+    browser.type_into("#username", "root");
+    browser.type_into("#password", "correct horse battery");
+    browser.press_key("Enter");
+    browser.wait_for_path("/admin/users");
+    {
+        let mut conn = app.db.writer().unwrap();
+        diesel::update(users::table.filter(users::username.eq("root")))
+            .set(users::role.eq("admin"))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    browser.goto(&format!("{}/admin/users", app.address));
+    findings.check(&browser, "admin-users");
+    browser.goto(&format!("{}/admin/users/{carol_id}/delete", app.address));
+    assert!(browser.text("h1").contains("Delete the account carol?"));
+    findings.check(&browser, "admin-delete-account");
+
+    browser.goto(&format!("{}/admin/users", app.address));
+    browser.click("#user-carol form[action$='/reset-link'] button");
+    let link = browser
+        .find("#reset-link")
+        .prop("value")
+        .expect("the link is shown");
+    assert!(
+        link.starts_with(&format!("{}/reset/", app.address)),
+        "{link}"
+    );
+    findings.check_rendered(&browser, "admin-reset-link");
+
+    // Signed out, the link's page sets the new password.
+    browser.click("form[action='/signout'] button");
+    browser.wait_for_path("/");
+    browser.goto(&link);
+    assert_eq!(browser.text("h1"), "Choose a new password");
+    findings.check(&browser, "reset-form");
+    browser.type_into("#new_password", "remembered this time");
+    browser.type_into("#confirm_password", "remembered this time");
+    browser.click("form[action^='/reset/'] button.primary");
+    browser.find("#signin-after-reset");
+    assert_eq!(browser.text("h1"), "Your password is set");
+    findings.check_rendered(&browser, "reset-done");
+    // carol's old session ended with it.
+    assert_eq!(carol.get("/study").status(), 303);
+
+    browser.click("#signin-after-reset");
+    browser.wait_for_path("/signin");
+    browser.type_into("#username", "carol");
+    browser.type_into("#password", "remembered this time");
+    browser.press_key("Enter");
+    browser.wait_for_path("/");
+    assert!(
+        browser.text(".nav-user").contains("carol"),
+        "not signed in with the new password: {}",
+        browser.page_source()
+    );
+    // The link is spent.
+    browser.goto(&link);
+    assert_eq!(browser.text("h1"), "This link no longer works");
+    findings.check(&browser, "reset-spent");
     findings.assert_clean();
 }
