@@ -17,6 +17,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 pub const FINAL_REVIEW_DAYS: i64 = 3;
 /// A question not graded for this long is in the final review.
 pub const NOT_SEEN_FOR_DAYS: i64 = 7;
+/// The study filter (in place of a topic, `?topic=…`) that serves the final review as a queue;
+/// not a slug, so no topic of the bank can have it as its id.
+pub const FINAL_REVIEW_TOPIC: &str = "*final-review";
 
 /// Days from today to the interview: 0 on the day itself, negative once it is past.
 pub fn days_left(today: NaiveDate, interview: NaiveDate) -> i64 {

@@ -2,8 +2,9 @@
 //! two downloads. Handlers read the request, call the service and render; the figures come
 //! from the pure modules.
 
+use super::cache;
 use super::chart::BarChart;
-use super::readiness::{FINAL_REVIEW_DAYS, Plan, Share};
+use super::readiness::{FINAL_REVIEW_DAYS, FINAL_REVIEW_TOPIC, Plan, Share};
 use super::roadmap::{AreaNode, Level, LevelCounts};
 use super::service::{self, FinalItem, LeechItem, PlanApplied, ReadinessFigures};
 use super::stats::{self, Heatmap, PassCount};
@@ -100,22 +101,17 @@ async fn stats_page(
     SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let bank = state.bank_at(user.bank_generation).await?;
-    let now = state.clock.now();
-    let user_id = user.user_id.clone();
-    let (loaded, days) = state
-        .read(move |conn| Ok(service::load_stats(conn, &user_id, now)?))
-        .await?;
-    let figures = service::stats_figures(&bank, &user.user_id, &loaded, &days);
+    let (bank, data) = cache::load(&state, &user).await?;
+    let figures = data.stats(&bank, &user.user_id);
     let readiness = figures.readiness.map(|(days_left, share)| ReadinessGlance {
         days_left,
         percent: share.percent(),
     });
     let page = StatsPage {
         nav: context.nav(),
-        heatmap: figures.heatmap,
+        heatmap: figures.heatmap.clone(),
         streak: figures.streak,
-        forecast: figures.forecast,
+        forecast: figures.forecast.clone(),
         forecast_total: figures.forecast_total,
         retention: retention_rows(&figures.retention),
         states: figures
@@ -127,9 +123,9 @@ async fn stats_page(
                 count: *count,
             })
             .collect(),
-        time: figures.time,
+        time: figures.time.clone(),
         time_total: stats::duration_words(figures.time_total_seconds),
-        leeches: figures.leeches,
+        leeches: figures.leeches.clone(),
         readiness,
     };
     Ok(context.html(StatusCode::OK, page.render()?))
@@ -164,18 +160,13 @@ async fn roadmap_page(
     SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let bank = state.bank_at(user.bank_generation).await?;
-    let now = state.clock.now();
-    let user_id = user.user_id.clone();
-    let (loaded, topics) = state
-        .read(move |conn| Ok(service::load_tree(conn, &user_id, now)?))
-        .await?;
-    let (areas, topic_counts) = service::roadmap_figures(&bank, &user.user_id, &loaded, &topics);
+    let (bank, data) = cache::load(&state, &user).await?;
+    let roadmap = data.roadmap(&bank, &user.user_id);
     let page = RoadmapPage {
         nav: context.nav(),
-        areas,
+        areas: roadmap.0.clone(),
         levels: Level::ALL,
-        topic_counts,
+        topic_counts: roadmap.1,
     };
     Ok(context.html(StatusCode::OK, page.render()?))
 }
@@ -243,11 +234,17 @@ struct ReadinessPage {
     final_stretch: bool,
     final_days: i64,
     final_review: Vec<FinalItem>,
+    /// Where the final review's queue starts.
+    final_review_start: String,
+    /// Back from the final review's queue with nothing left in it.
+    final_review_done: bool,
 }
 
 #[derive(serde::Deserialize)]
 struct ReadinessQuery {
     applied: Option<u32>,
+    #[serde(rename = "final")]
+    final_review: Option<String>,
 }
 
 fn plan_view(figures: &ReadinessFigures) -> PlanView {
@@ -280,13 +277,10 @@ async fn readiness_page(
     state: web::Data<AppState>,
     query: web::Query<ReadinessQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let bank = state.bank_at(user.bank_generation).await?;
-    let now = state.clock.now();
-    let user_id = user.user_id.clone();
-    let (loaded, topics) = state
-        .read(move |conn| Ok(service::load_tree(conn, &user_id, now)?))
-        .await?;
-    let figures = service::readiness_figures(&bank, &user.user_id, &loaded, &topics);
+    let (bank, data) = cache::load(&state, &user).await?;
+    let now = state.clock.now().naive_utc();
+    let loaded = &data.loaded;
+    let figures = service::readiness_figures(&bank, &user.user_id, loaded, &data.topics, now);
     let page = match figures {
         Some(f) => ReadinessPage {
             nav: context.nav(),
@@ -310,6 +304,8 @@ async fn readiness_page(
             final_stretch: f.final_stretch,
             final_days: FINAL_REVIEW_DAYS,
             final_review: f.final_review,
+            final_review_start: format!("/study/next{}", topic_query(FINAL_REVIEW_TOPIC)),
+            final_review_done: query.final_review.as_deref() == Some("done"),
         },
         None => ReadinessPage {
             nav: context.nav(),
@@ -325,6 +321,8 @@ async fn readiness_page(
             final_stretch: false,
             final_days: FINAL_REVIEW_DAYS,
             final_review: Vec::new(),
+            final_review_start: String::new(),
+            final_review_done: false,
         },
     };
     Ok(context.html(StatusCode::OK, page.render()?))
@@ -391,7 +389,7 @@ async fn leech_notice(
     let topic = query
         .into_inner()
         .topic
-        .filter(|t| bank.topic_title(t).is_some());
+        .filter(|t| t == FINAL_REVIEW_TOPIC || bank.topic_title(t).is_some());
     let page = LeechPage {
         nav: context.nav(),
         csrf: context.csrf.clone(),

@@ -1,0 +1,128 @@
+//! Each user's progress data held in memory, so a progress page loaded again costs no query
+//! beyond the session lookup and no figure worked out again.
+//!
+//! What the pages read (settings, cards, reviews summed per study day, the topic tree) changes
+//! only through writes that bump the user's `study_version` (grades, undo, suspend, settings,
+//! the plan), or through an import (a new bank generation), or when the study day turns over.
+//! The session lookup that every signed-in request makes reads the first two, so a copy is
+//! current while all three match — the same rule as `practice::state`. The statistics and
+//! roadmap figures depend on nothing else, so they are worked out once per copy; the readiness
+//! page also depends on the time of day (the final review's "not seen for a week"), so it is
+//! worked out on each request from the held data, which is cheap.
+
+use super::roadmap::{AreaNode, LevelCounts, TopicRow};
+use super::service::{self, Loaded, StatsFigures};
+use super::stats::DayTotals;
+use crate::accounts::service::SessionUser;
+use crate::bank::cache::BankSnapshot;
+use crate::practice::state::lock;
+use crate::state::AppState;
+use crate::web::error::AppError;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// One user's progress data at one study version, bank generation and study day.
+pub struct ProgressData {
+    version: i64,
+    generation: i64,
+    pub loaded: Loaded,
+    pub days: Vec<DayTotals>,
+    pub topics: Vec<TopicRow>,
+    stats: OnceLock<Arc<StatsFigures>>,
+    roadmap: OnceLock<Arc<(Vec<AreaNode>, LevelCounts)>>,
+}
+
+impl ProgressData {
+    fn is_current(&self, version: i64, generation: i64, now: DateTime<Utc>) -> bool {
+        self.version == version
+            && self.generation == generation
+            && self.loaded.settings.day_clock().study_day(now) == self.loaded.today
+    }
+
+    /// The statistics page's figures, worked out on first use.
+    pub fn stats(&self, bank: &BankSnapshot, user_id: &str) -> Arc<StatsFigures> {
+        Arc::clone(self.stats.get_or_init(|| {
+            Arc::new(service::stats_figures(
+                bank,
+                user_id,
+                &self.loaded,
+                &self.days,
+            ))
+        }))
+    }
+
+    /// The roadmap's tree and counts, worked out on first use.
+    pub fn roadmap(&self, bank: &BankSnapshot, user_id: &str) -> Arc<(Vec<AreaNode>, LevelCounts)> {
+        Arc::clone(self.roadmap.get_or_init(|| {
+            Arc::new(service::roadmap_figures(
+                bank,
+                user_id,
+                &self.loaded,
+                &self.topics,
+            ))
+        }))
+    }
+}
+
+/// Each user's [`ProgressData`] in this instance.
+#[derive(Default)]
+pub struct ProgressCache {
+    users: Mutex<HashMap<String, Arc<ProgressData>>>,
+}
+
+/// How many users' data one instance keeps before it starts afresh (a card per question and a
+/// row per day studied: some 100 KB for a year of history).
+const MAX_USERS: usize = 2_000;
+
+impl ProgressCache {
+    fn current(
+        &self,
+        user_id: &str,
+        version: i64,
+        generation: i64,
+        now: DateTime<Utc>,
+    ) -> Option<Arc<ProgressData>> {
+        let data = lock(&self.users).get(user_id).cloned()?;
+        data.is_current(version, generation, now).then_some(data)
+    }
+
+    fn keep(&self, user_id: &str, data: ProgressData) -> Arc<ProgressData> {
+        let data = Arc::new(data);
+        let mut users = lock(&self.users);
+        if users.len() >= MAX_USERS {
+            users.clear();
+        }
+        users.insert(user_id.to_owned(), Arc::clone(&data));
+        data
+    }
+}
+
+/// The bank and the signed-in user's progress data, both current: from memory when this
+/// instance holds them, else loaded in one read transaction.
+pub async fn load(
+    app: &AppState,
+    user: &SessionUser,
+) -> Result<(Arc<BankSnapshot>, Arc<ProgressData>), AppError> {
+    let now = app.clock.now();
+    let version = user.study_version;
+    let bank = app.bank_at(user.bank_generation).await?;
+    let generation = bank.generation;
+    if let Some(data) = app.progress.current(&user.user_id, version, generation, now) {
+        return Ok((bank, data));
+    }
+    let user_id = user.user_id.clone();
+    let (loaded, days, topics) = app
+        .read(move |conn| Ok(service::load_all(conn, &user_id, now)?))
+        .await?;
+    let data = ProgressData {
+        version,
+        generation,
+        loaded,
+        days,
+        topics,
+        stats: OnceLock::new(),
+        roadmap: OnceLock::new(),
+    };
+    Ok((bank, app.progress.keep(&user.user_id, data)))
+}
