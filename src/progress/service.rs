@@ -302,11 +302,8 @@ fn final_review_cards<'a>(
     readiness::final_review(open_cards, now)
 }
 
-/// The final review as a study queue: the ids of its questions in the list's order, except
-/// that a question graded today leaves it once its latest grade today is a pass, and one
-/// failed today goes to the end, as a re-drill does (so a failed question does not come
-/// straight back; and one failed earlier today and then passed, a same-day re-drill that
-/// leaves its schedule and so its "failed last time" as they were, is done).
+/// The final review as a study queue: the ids of its questions in order (see
+/// [`readiness::final_queue`]).
 pub fn final_review_queue(
     bank: &BankSnapshot,
     user_id: &str,
@@ -314,14 +311,11 @@ pub fn final_review_queue(
     now: NaiveDateTime,
     latest_grade_today: impl Fn(&str) -> Option<u8>,
 ) -> Vec<String> {
-    let (mut queue, failed_today): (Vec<_>, Vec<_>) =
-        final_review_cards(bank, user_id, loaded, now)
-            .into_iter()
-            .map(|(card, _)| (card.question_id.clone(), latest_grade_today(&card.question_id)))
-            .filter(|(_, today)| today.is_none_or(|grade| grade < 3))
-            .partition(|(_, today)| today.is_none());
-    queue.extend(failed_today);
-    queue.into_iter().map(|(id, _)| id).collect()
+    let list = final_review_cards(bank, user_id, loaded, now);
+    readiness::final_queue(list.iter().map(|(card, _)| *card), latest_grade_today)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// What applying the plan did.
