@@ -6,19 +6,21 @@
 //! the plan), or through an import (a new bank generation), or when the study day turns over.
 //! The session lookup that every signed-in request makes reads the first two, so a copy is
 //! current while all three match — the same rule as `practice::state`. The statistics and
-//! roadmap figures depend on nothing else, so they are worked out once per copy; the readiness
-//! page also depends on the time of day (the final review's "not seen for a week"), so it is
-//! worked out on each request from the held data, which is cheap.
+//! roadmap figures depend on nothing else, so they are worked out once per copy, and so are the
+//! readiness figures except in the final stretch before the interview, where the final review's
+//! "not graded for a week" moves with the clock: there they are worked out on each request
+//! from the held data.
 
+use super::readiness;
 use super::roadmap::{AreaNode, LevelCounts, TopicRow};
-use super::service::{self, Loaded, StatsFigures};
+use super::service::{self, Loaded, ReadinessFigures, StatsFigures};
 use super::stats::DayTotals;
 use crate::accounts::service::SessionUser;
 use crate::bank::cache::BankSnapshot;
 use crate::practice::state::lock;
 use crate::state::AppState;
 use crate::web::error::AppError;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -31,6 +33,8 @@ pub struct ProgressData {
     pub topics: Vec<TopicRow>,
     stats: OnceLock<Arc<StatsFigures>>,
     roadmap: OnceLock<Arc<(Vec<AreaNode>, LevelCounts)>>,
+    /// Readiness outside the final stretch (where nothing in it depends on the time of day).
+    readiness: OnceLock<Arc<Option<ReadinessFigures>>>,
 }
 
 impl ProgressData {
@@ -62,6 +66,36 @@ impl ProgressData {
                 &self.topics,
             ))
         }))
+    }
+}
+
+impl ProgressData {
+    /// The readiness page's figures at `now`: worked out once, except in the final stretch,
+    /// where the final review's "not graded for a week" moves with the clock.
+    pub fn readiness(
+        &self,
+        bank: &BankSnapshot,
+        user_id: &str,
+        now: NaiveDateTime,
+    ) -> Arc<Option<ReadinessFigures>> {
+        let work_out = || {
+            Arc::new(service::readiness_figures(
+                bank,
+                user_id,
+                &self.loaded,
+                &self.topics,
+                now,
+            ))
+        };
+        let in_final_stretch = self
+            .loaded
+            .settings
+            .interview_date
+            .is_some_and(|interview| readiness::in_final_stretch(self.loaded.today, interview));
+        if in_final_stretch {
+            return work_out();
+        }
+        Arc::clone(self.readiness.get_or_init(work_out))
     }
 }
 
@@ -108,7 +142,10 @@ pub async fn load(
     let version = user.study_version;
     let bank = app.bank_at(user.bank_generation).await?;
     let generation = bank.generation;
-    if let Some(data) = app.progress.current(&user.user_id, version, generation, now) {
+    if let Some(data) = app
+        .progress
+        .current(&user.user_id, version, generation, now)
+    {
         return Ok((bank, data));
     }
     let user_id = user.user_id.clone();
@@ -123,6 +160,7 @@ pub async fn load(
         topics,
         stats: OnceLock::new(),
         roadmap: OnceLock::new(),
+        readiness: OnceLock::new(),
     };
     Ok((bank, app.progress.keep(&user.user_id, data)))
 }

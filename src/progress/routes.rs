@@ -19,6 +19,14 @@ use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
+/// Renders a page into a buffer of about its size (the statistics and roadmap pages run to
+/// 60–80 KB, which a growing buffer would copy over and over).
+fn render_sized(page: &impl Template) -> Result<String, AppError> {
+    let mut body = String::with_capacity(96 * 1024);
+    page.render_into(&mut body)?;
+    Ok(body)
+}
+
 /// `?topic=…` for a topic id.
 fn topic_query(topic: &str) -> String {
     format!(
@@ -128,7 +136,7 @@ async fn stats_page(
         leeches: figures.leeches.clone(),
         readiness,
     };
-    Ok(context.html(StatusCode::OK, page.render()?))
+    Ok(context.html(StatusCode::OK, render_sized(&page)?))
 }
 
 /// The CSS width class of a bar for a percentage (5 % steps, rounded down).
@@ -168,7 +176,7 @@ async fn roadmap_page(
         levels: Level::ALL,
         topic_counts: roadmap.1,
     };
-    Ok(context.html(StatusCode::OK, page.render()?))
+    Ok(context.html(StatusCode::OK, render_sized(&page)?))
 }
 
 /// A readiness bar: the title, the share and its width class.
@@ -280,8 +288,8 @@ async fn readiness_page(
     let (bank, data) = cache::load(&state, &user).await?;
     let now = state.clock.now().naive_utc();
     let loaded = &data.loaded;
-    let figures = service::readiness_figures(&bank, &user.user_id, loaded, &data.topics, now);
-    let page = match figures {
+    let figures = data.readiness(&bank, &user.user_id, now);
+    let page = match figures.as_ref() {
         Some(f) => ReadinessPage {
             nav: context.nav(),
             csrf: context.csrf.clone(),
@@ -297,13 +305,13 @@ async fn readiness_page(
                 .iter()
                 .map(|a| share_row(&a.title, Some(&a.id), a.share))
                 .collect(),
-            plan_matches: plan_view(&f).new_per_day == Some(loaded.settings.new_per_day),
-            plan: plan_view(&f),
+            plan_matches: plan_view(f).new_per_day == Some(loaded.settings.new_per_day),
+            plan: plan_view(f),
             current_new_per_day: loaded.settings.new_per_day,
             applied: query.applied,
             final_stretch: f.final_stretch,
             final_days: FINAL_REVIEW_DAYS,
-            final_review: f.final_review,
+            final_review: f.final_review.clone(),
             final_review_start: format!("/study/next{}", topic_query(FINAL_REVIEW_TOPIC)),
             final_review_done: query.final_review.as_deref() == Some("done"),
         },
