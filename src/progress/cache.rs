@@ -103,6 +103,10 @@ impl ProgressData {
 #[derive(Default)]
 pub struct ProgressCache {
     users: Mutex<HashMap<String, Arc<ProgressData>>>,
+    /// One lock per user whose data is being loaded, so requests that find it missing at the
+    /// same moment (a page opened in several tabs, or 32 benchmark connections) wait for one
+    /// load instead of each running it.
+    loading: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// How many users' data one instance keeps before it starts afresh (a card per question and a
@@ -119,6 +123,14 @@ impl ProgressCache {
     ) -> Option<Arc<ProgressData>> {
         let data = lock(&self.users).get(user_id).cloned()?;
         data.is_current(version, generation, now).then_some(data)
+    }
+
+    fn loading_lock(&self, user_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut loading = lock(&self.loading);
+        if loading.len() >= MAX_USERS {
+            loading.retain(|_, held| Arc::strong_count(held) > 1);
+        }
+        Arc::clone(loading.entry(user_id.to_owned()).or_default())
     }
 
     fn keep(&self, user_id: &str, data: ProgressData) -> Arc<ProgressData> {
@@ -142,10 +154,16 @@ pub async fn load(
     let version = user.study_version;
     let bank = app.bank_at(user.bank_generation).await?;
     let generation = bank.generation;
-    if let Some(data) = app
-        .progress
-        .current(&user.user_id, version, generation, now)
-    {
+    let current = || {
+        app.progress
+            .current(&user.user_id, version, generation, now)
+    };
+    if let Some(data) = current() {
+        return Ok((bank, data));
+    }
+    let loading = app.progress.loading_lock(&user.user_id);
+    let _one_load = loading.lock().await;
+    if let Some(data) = current() {
         return Ok((bank, data));
     }
     let user_id = user.user_id.clone();
