@@ -1,7 +1,9 @@
 //! Progress over HTTP on both databases: a seeded history gives the right numbers on the
 //! statistics, roadmap and readiness pages; another user's data never shows; the plan sets the
 //! daily limit; the CSV and Anki files parse back; the 8th failure suspends a leech (and undo
-//! takes it back); the admins see questions that are leeches for several users.
+//! takes it back), and an interview report offers to unsuspend the leeches its grades made; the
+//! final review runs as a queue; a grade shows on the held pages at once; the admins see
+//! questions that are leeches for several users.
 
 use crate::helpers::{TestDb, Visitor, db_tests, location, spawn_app_with_clock};
 use crate::practice::{open_card, post_grade, study};
@@ -806,6 +808,21 @@ fn a_mock_interview_failure_can_make_a_leech_too(test_db: TestDb) {
     assert!(!report.contains("interview-leeches"), "{report}");
 }
 
+/// The pages are held in memory between requests; a grade (which moves the user's study
+/// version) shows at once.
+fn a_grade_shows_on_the_progress_pages_at_once(test_db: TestDb) {
+    let s = study(test_db, 2, 0, "2026-12-07T12:00:00Z");
+    let before = s.app.get("/progress").text().unwrap();
+    assert!(before.contains("<p>0 reviews on 0 days"), "{before}");
+    let roadmap = s.app.get("/progress/roadmap").text().unwrap();
+    assert!(roadmap.contains("2 not started"), "{roadmap}");
+    crate::practice::grade(&s.app, "alpha/q01", 4);
+    let after = s.app.get("/progress").text().unwrap();
+    assert!(after.contains("<p>1 review on 1 day"), "{after}");
+    let roadmap = s.app.get("/progress/roadmap").text().unwrap();
+    assert!(roadmap.contains(", 1 not started"), "{roadmap}");
+}
+
 /// An interview a user with no leech takes has no notice on its report.
 fn an_interview_without_a_new_leech_has_no_leech_notice(test_db: TestDb) {
     let s = study(test_db, 1, 0, "2026-12-07T12:00:00Z");
@@ -976,6 +993,7 @@ db_tests!(
     the_eighth_failure_suspends_a_leech_with_a_notice_and_undo_takes_it_back,
     a_mock_interview_failure_can_make_a_leech_too,
     an_interview_without_a_new_leech_has_no_leech_notice,
+    a_grade_shows_on_the_progress_pages_at_once,
     the_final_review_is_a_queue_failed_first_then_longest_unseen,
     admins_see_questions_that_are_leeches_for_several_users,
 );
