@@ -109,9 +109,10 @@ pub struct ProgressCache {
     loading: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
-/// How many users' data one instance keeps before it starts afresh (a card per question and a
-/// row per day studied: some 100 KB for a year of history).
-const MAX_USERS: usize = 2_000;
+/// How many users' data one instance keeps before it starts afresh: a card per question, a row
+/// per day studied, the topic tree and the figures come to some 150 KB for a year of history,
+/// so 150 MB at the very worst; a user past the limit costs one load again.
+const MAX_USERS: usize = 1_000;
 
 impl ProgressCache {
     fn current(
