@@ -33,6 +33,8 @@ pub struct AppState {
     pub bank: Arc<crate::bank::cache::BankCache>,
     /// Each user's study state in memory (see `practice::state`).
     pub study: Arc<crate::practice::state::StudyCache>,
+    /// Each user's progress data in memory (see `progress::cache`).
+    pub progress: Arc<crate::progress::cache::ProgressCache>,
     /// Proxies whose forwarded headers are believed (see [`client`]).
     pub trusted_proxies: client::TrustedProxies,
     /// Bounds the argon2 hashes and checks running at once.

@@ -5,7 +5,7 @@ use super::picker::{self, DifficultyChoice, PickOptions, PoolQuestion};
 use super::setup::{InterviewOptions, Timing};
 use crate::bank::cache::BankSnapshot;
 use crate::db::DbConnection;
-use crate::db::schema::{interview_items, interviews, reviews};
+use crate::db::schema::{cards, interview_items, interviews, reviews};
 use crate::practice::service::{self as practice, GradeRequest};
 use crate::sm2::Grade;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
@@ -498,6 +498,30 @@ pub fn grade(
         start_next(conn, &interview.id, user_id, now)?;
         Ok(StepOutcome::Done)
     })
+}
+
+/// The questions a grade of this interview suspended as leeches (see `progress::leech`) that
+/// are still suspended, with their failures: the report offers to unsuspend them.
+pub fn suspended_leeches(
+    conn: &mut DbConnection,
+    user_id: &str,
+    interview_id: &str,
+) -> QueryResult<Vec<(String, i32)>> {
+    let items = interview_items::table
+        .filter(interview_items::interview_id.eq(interview_id))
+        .select(interview_items::id.nullable());
+    let suspended_here = reviews::table
+        .filter(reviews::user_id.eq(user_id))
+        .filter(reviews::interview_item_id.eq_any(items))
+        .filter(reviews::suspended_leech.eq(true))
+        .filter(reviews::undone_at.is_null())
+        .select(reviews::question_id);
+    cards::table
+        .filter(cards::user_id.eq(user_id))
+        .filter(cards::suspended.eq(true))
+        .filter(cards::question_id.eq_any(suspended_here))
+        .select((cards::question_id, cards::lapses))
+        .load(conn)
 }
 
 /// After a good answer, the interviewer may dig deeper: one follow-up, if time allows.

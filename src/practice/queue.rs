@@ -183,6 +183,14 @@ impl TodaySummary {
         }
     }
 
+    /// The latest grade given today to a question, if it was graded today.
+    pub fn latest_grade(&self, question_id: &str) -> Option<u8> {
+        self.latest
+            .iter()
+            .find(|(id, _)| id == question_id)
+            .map(|(_, grade)| *grade)
+    }
+
     /// Adds a grade given after every grade already counted.
     pub fn record(&mut self, grade: &TodaysGrade) {
         if !grade.is_redrill {

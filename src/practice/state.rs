@@ -136,6 +136,11 @@ impl StudyState {
         queue::build_from_summary(self.today, limits, &ids, &self.cards, &self.graded)
     }
 
+    /// The question's latest grade today, if it was graded today.
+    pub fn latest_grade_today(&self, question_id: &str) -> Option<u8> {
+        self.graded.latest_grade(question_id)
+    }
+
     /// The user's card for a question, if it has one.
     pub fn card(&self, question_id: &str) -> Option<&CardRow> {
         self.cards.iter().find(|c| c.question_id == question_id)

@@ -16,6 +16,8 @@ const TOP: u32 = 8;
 pub struct Bar {
     pub day: NaiveDate,
     pub value: u64,
+    /// "Mon 7 Dec", for the data table (worked out once: the chart is kept between requests).
+    pub day_text: String,
     /// "Mon 7 Dec: 12 reviews"
     pub label: String,
     pub x: u32,
@@ -89,10 +91,12 @@ pub fn bar_chart(
         .zip(0u32..)
         .map(|((day, value), i)| {
             let height = scaled(*value);
+            let day_text = day.format("%a %-d %b").to_string();
             Bar {
                 day: *day,
                 value: *value,
-                label: format!("{}: {}", day.format("%a %-d %b"), describe(*value)),
+                label: format!("{day_text}: {}", describe(*value)),
+                day_text,
                 x: LEFT + i * slot + gap / 2,
                 y: baseline - height,
                 width: slot.saturating_sub(gap).max(1),

@@ -4,8 +4,9 @@
 //!
 //! The figures are worked out by pure modules (`stats`, `chart`, `roadmap`, `readiness`,
 //! `leech`, `export`) from what `queries` loads; `service` puts them together for the pages in
-//! `routes`.
+//! `routes`; `cache` holds each user's data and figures between requests.
 
+pub mod cache;
 pub mod chart;
 pub mod export;
 pub mod leech;

@@ -17,6 +17,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 pub const FINAL_REVIEW_DAYS: i64 = 3;
 /// A question not graded for this long is in the final review.
 pub const NOT_SEEN_FOR_DAYS: i64 = 7;
+/// The study filter (in place of a topic, `?topic=…`) that serves the final review as a queue;
+/// not a slug, so no topic of the bank can have it as its id.
+pub const FINAL_REVIEW_TOPIC: &str = "*final-review";
 
 /// Days from today to the interview: 0 on the day itself, negative once it is past.
 pub fn days_left(today: NaiveDate, interview: NaiveDate) -> i64 {
@@ -129,6 +132,28 @@ pub fn final_review<'a>(
             ))
     });
     picked
+}
+
+/// The final review as a study queue, from its list (in [`final_review`]'s order): a question
+/// graded today leaves it once its latest grade today is a pass, and one failed today goes to
+/// the end, as a re-drill does. So a failed question does not come straight back, and one
+/// failed and then passed today (a same-day re-drill, which leaves its schedule, and so its
+/// "failed last time", as it was) is done.
+pub fn final_queue<'a>(
+    list: impl IntoIterator<Item = &'a CardFacts>,
+    latest_grade_today: impl Fn(&str) -> Option<u8>,
+) -> Vec<&'a str> {
+    let mut queue = Vec::new();
+    let mut failed_today = Vec::new();
+    for card in list {
+        match latest_grade_today(&card.question_id) {
+            None => queue.push(card.question_id.as_str()),
+            Some(grade) if grade < 3 => failed_today.push(card.question_id.as_str()),
+            Some(_) => {}
+        }
+    }
+    queue.extend(failed_today);
+    queue
 }
 
 #[cfg(test)]
@@ -269,6 +294,29 @@ mod tests {
                 ("old", FinalReason::NotSeenForAWeek),
                 ("exactly-a-week", FinalReason::NotSeenForAWeek),
             ]
+        );
+    }
+
+    #[test]
+    fn the_final_queue_drops_todays_passes_and_sends_todays_failures_to_the_end() {
+        let list = [
+            card("failed-again", 0, "2026-12-09", "2026-12-08 09:00"),
+            card("failed-then-passed", 0, "2026-12-09", "2026-12-08 09:00"),
+            card("old", 3, "2026-12-20", "2026-11-20 10:00"),
+            card("older", 3, "2026-12-20", "2026-11-21 10:00"),
+        ];
+        let today = |id: &str| match id {
+            "failed-again" => Some(1),
+            "failed-then-passed" => Some(3),
+            _ => None,
+        };
+        assert_eq!(
+            final_queue(&list, today),
+            vec!["old", "older", "failed-again"]
+        );
+        assert_eq!(
+            final_queue(&list, |_| None),
+            vec!["failed-again", "failed-then-passed", "old", "older"]
         );
     }
 

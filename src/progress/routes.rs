@@ -2,14 +2,12 @@
 //! two downloads. Handlers read the request, call the service and render; the figures come
 //! from the pure modules.
 
+use super::cache;
 use super::chart::BarChart;
-use super::readiness::{FINAL_REVIEW_DAYS, Plan, Share};
+use super::readiness::{FINAL_REVIEW_DAYS, FINAL_REVIEW_TOPIC, Plan, Share};
 use super::roadmap::{AreaNode, Level, LevelCounts};
-use super::service::{self, FinalItem, LeechItem, Loaded, PlanApplied, ReadinessFigures};
+use super::service::{self, FinalItem, LeechItem, PlanApplied, ReadinessFigures};
 use super::stats::{self, Heatmap, PassCount};
-use crate::accounts::service::SessionUser;
-use crate::bank::cache::BankSnapshot;
-use crate::db::DbConnection;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
@@ -20,8 +18,14 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
-use chrono::{DateTime, Utc};
-use diesel::result::QueryResult;
+
+/// Renders a page into a buffer of about its size (the statistics and roadmap pages run to
+/// 60–80 KB, which a growing buffer would copy over and over).
+fn render_sized(page: &impl Template) -> Result<String, AppError> {
+    let mut body = String::with_capacity(96 * 1024);
+    page.render_into(&mut body)?;
+    Ok(body)
+}
 
 /// `?topic=…` for a topic id.
 fn topic_query(topic: &str) -> String {
@@ -37,30 +41,6 @@ pub fn leech_notice_path(key: &str, topic: &Option<String>) -> String {
         Some(topic) => format!("/progress/leech/{key}{}", topic_query(topic)),
         None => format!("/progress/leech/{key}"),
     }
-}
-
-/// The first steps of each progress page: the bank the user sees, what `load` reads of the
-/// user's progress (in one read, the connection released before anything else), and the page's
-/// figures made from them by `figures`.
-async fn progress_figures<R, O, L, F>(
-    state: &AppState,
-    user: &SessionUser,
-    load: L,
-    figures: F,
-) -> Result<(Loaded, O), AppError>
-where
-    R: Send + 'static,
-    L: Fn(&mut DbConnection, &str, DateTime<Utc>) -> QueryResult<(Loaded, Vec<R>)> + Send + 'static,
-    F: FnOnce(&BankSnapshot, &str, &Loaded, &[R]) -> O,
-{
-    let bank = state.bank_at(user.bank_generation).await?;
-    let now = state.clock.now();
-    let user_id = user.user_id.clone();
-    let (loaded, rows) = state
-        .read(move |conn| Ok(load(conn, &user_id, now)?))
-        .await?;
-    let figures = figures(&bank, &user.user_id, &loaded, &rows);
-    Ok((loaded, figures))
 }
 
 /// A retention row of the page.
@@ -129,17 +109,17 @@ async fn stats_page(
     SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, figures) =
-        progress_figures(&state, &user, service::load_stats, service::stats_figures).await?;
+    let (bank, data) = cache::load(&state, &user).await?;
+    let figures = data.stats(&bank, &user.user_id);
     let readiness = figures.readiness.map(|(days_left, share)| ReadinessGlance {
         days_left,
         percent: share.percent(),
     });
     let page = StatsPage {
         nav: context.nav(),
-        heatmap: figures.heatmap,
+        heatmap: figures.heatmap.clone(),
         streak: figures.streak,
-        forecast: figures.forecast,
+        forecast: figures.forecast.clone(),
         forecast_total: figures.forecast_total,
         retention: retention_rows(&figures.retention),
         states: figures
@@ -151,12 +131,12 @@ async fn stats_page(
                 count: *count,
             })
             .collect(),
-        time: figures.time,
+        time: figures.time.clone(),
         time_total: stats::duration_words(figures.time_total_seconds),
-        leeches: figures.leeches,
+        leeches: figures.leeches.clone(),
         readiness,
     };
-    Ok(context.html(StatusCode::OK, page.render()?))
+    Ok(context.html(StatusCode::OK, render_sized(&page)?))
 }
 
 /// The CSS width class of a bar for a percentage (5 % steps, rounded down).
@@ -188,15 +168,15 @@ async fn roadmap_page(
     SignedIn { context, user }: SignedIn,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, (areas, topic_counts)) =
-        progress_figures(&state, &user, service::load_tree, service::roadmap_figures).await?;
+    let (bank, data) = cache::load(&state, &user).await?;
+    let roadmap = data.roadmap(&bank, &user.user_id);
     let page = RoadmapPage {
         nav: context.nav(),
-        areas,
+        areas: roadmap.0.clone(),
         levels: Level::ALL,
-        topic_counts,
+        topic_counts: roadmap.1,
     };
-    Ok(context.html(StatusCode::OK, page.render()?))
+    Ok(context.html(StatusCode::OK, render_sized(&page)?))
 }
 
 /// A readiness bar: the title, the share and its width class.
@@ -262,11 +242,17 @@ struct ReadinessPage {
     final_stretch: bool,
     final_days: i64,
     final_review: Vec<FinalItem>,
+    /// Where the final review's queue starts.
+    final_review_start: String,
+    /// Back from the final review's queue with nothing left in it.
+    final_review_done: bool,
 }
 
 #[derive(serde::Deserialize)]
 struct ReadinessQuery {
     applied: Option<u32>,
+    #[serde(rename = "final")]
+    final_review: Option<String>,
 }
 
 fn plan_view(figures: &ReadinessFigures) -> PlanView {
@@ -299,14 +285,11 @@ async fn readiness_page(
     state: web::Data<AppState>,
     query: web::Query<ReadinessQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (loaded, figures) = progress_figures(
-        &state,
-        &user,
-        service::load_tree,
-        service::readiness_figures,
-    )
-    .await?;
-    let page = match figures {
+    let (bank, data) = cache::load(&state, &user).await?;
+    let now = state.clock.now().naive_utc();
+    let loaded = &data.loaded;
+    let figures = data.readiness(&bank, &user.user_id, now);
+    let page = match figures.as_ref() {
         Some(f) => ReadinessPage {
             nav: context.nav(),
             csrf: context.csrf.clone(),
@@ -322,13 +305,15 @@ async fn readiness_page(
                 .iter()
                 .map(|a| share_row(&a.title, Some(&a.id), a.share))
                 .collect(),
-            plan_matches: plan_view(&f).new_per_day == Some(loaded.settings.new_per_day),
-            plan: plan_view(&f),
+            plan_matches: plan_view(f).new_per_day == Some(loaded.settings.new_per_day),
+            plan: plan_view(f),
             current_new_per_day: loaded.settings.new_per_day,
             applied: query.applied,
             final_stretch: f.final_stretch,
             final_days: FINAL_REVIEW_DAYS,
-            final_review: f.final_review,
+            final_review: f.final_review.clone(),
+            final_review_start: format!("/study/next{}", topic_query(FINAL_REVIEW_TOPIC)),
+            final_review_done: query.final_review.as_deref() == Some("done"),
         },
         None => ReadinessPage {
             nav: context.nav(),
@@ -344,6 +329,8 @@ async fn readiness_page(
             final_stretch: false,
             final_days: FINAL_REVIEW_DAYS,
             final_review: Vec::new(),
+            final_review_start: String::new(),
+            final_review_done: false,
         },
     };
     Ok(context.html(StatusCode::OK, page.render()?))
@@ -410,7 +397,7 @@ async fn leech_notice(
     let topic = query
         .into_inner()
         .topic
-        .filter(|t| bank.topic_title(t).is_some());
+        .filter(|t| t == FINAL_REVIEW_TOPIC || bank.topic_title(t).is_some());
     let page = LeechPage {
         nav: context.nav(),
         csrf: context.csrf.clone(),

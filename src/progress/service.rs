@@ -20,7 +20,6 @@ use std::collections::HashMap;
 pub struct Loaded {
     pub settings: Settings,
     pub today: NaiveDate,
-    pub now: NaiveDateTime,
     pub cards: Vec<CardFacts>,
 }
 
@@ -40,34 +39,22 @@ fn load(conn: &mut DbConnection, user_id: &str, now: DateTime<Utc>) -> QueryResu
     Ok(Loaded {
         settings,
         today,
-        now: now.naive_utc(),
         cards,
     })
 }
 
-/// For the statistics page: the cards and the reviews summed per study day.
-pub fn load_stats(
+/// Everything the progress pages read, in one read transaction: the user's settings and cards,
+/// their reviews summed per study day, and the topic tree (see `cache`, which holds it).
+pub fn load_all(
     conn: &mut DbConnection,
     user_id: &str,
     now: DateTime<Utc>,
-) -> QueryResult<(Loaded, Vec<DayTotals>)> {
+) -> QueryResult<(Loaded, Vec<DayTotals>, Vec<TopicRow>)> {
     conn.transaction(|conn| {
         let loaded = load(conn, user_id, now)?;
         let days = queries::day_totals(conn, user_id)?;
-        Ok((loaded, days))
-    })
-}
-
-/// For the roadmap and readiness pages: the cards and the topic tree.
-pub fn load_tree(
-    conn: &mut DbConnection,
-    user_id: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<(Loaded, Vec<TopicRow>)> {
-    conn.transaction(|conn| {
-        let loaded = load(conn, user_id, now)?;
         let topics = queries::topic_rows(conn)?;
-        Ok((loaded, topics))
+        Ok((loaded, days, topics))
     })
 }
 
@@ -231,11 +218,14 @@ fn unseen(open: &[&CachedQuestion], by_id: &HashMap<&str, &CardFacts>) -> u32 {
     u32::try_from(count).unwrap_or(u32::MAX)
 }
 
+/// The readiness page's figures at `now` (the final review's "not seen for a week" moves with
+/// the clock, so these are worked out on each request from the held data).
 pub fn readiness_figures(
     bank: &BankSnapshot,
     user_id: &str,
     loaded: &Loaded,
     topics: &[TopicRow],
+    now: NaiveDateTime,
 ) -> Option<ReadinessFigures> {
     let interview = loaded.settings.interview_date?;
     let today = loaded.today;
@@ -263,27 +253,20 @@ pub fn readiness_figures(
         .collect();
     let unseen = unseen(&open, &by_id);
     let final_stretch = readiness::in_final_stretch(today, interview);
-    let final_review = if final_stretch {
-        let open_cards = open
-            .iter()
-            .filter_map(|q| by_id.get(q.id.as_str()).copied());
-        readiness::final_review(open_cards, loaded.now)
-            .into_iter()
-            .filter_map(|(card, reason)| {
-                bank.by_id(&card.question_id).map(|q| FinalItem {
-                    key: q.key.clone(),
-                    summary: q.summary.clone(),
-                    failed: reason == FinalReason::Failed,
-                    last_seen: card
-                        .last_reviewed_at
-                        .map(|at| at.format("%a %-d %b").to_string())
-                        .unwrap_or_else(|| "never".into()),
-                })
+    let final_review = final_review_cards(bank, user_id, loaded, now)
+        .into_iter()
+        .filter_map(|(card, reason)| {
+            bank.by_id(&card.question_id).map(|q| FinalItem {
+                key: q.key.clone(),
+                summary: q.summary.clone(),
+                failed: reason == FinalReason::Failed,
+                last_seen: card
+                    .last_reviewed_at
+                    .map(|at| at.format("%a %-d %b").to_string())
+                    .unwrap_or_else(|| "never".into()),
             })
-            .collect()
-    } else {
-        Vec::new()
-    };
+        })
+        .collect();
     Some(ReadinessFigures {
         interview,
         days_left: readiness::days_left(today, interview),
@@ -294,6 +277,45 @@ pub fn readiness_figures(
         final_stretch,
         final_review,
     })
+}
+
+/// The final review's cards in order (failed last time first, then the longest unseen) among
+/// the questions of the user's active sets; none outside the final stretch before an
+/// interview date.
+fn final_review_cards<'a>(
+    bank: &BankSnapshot,
+    user_id: &str,
+    loaded: &'a Loaded,
+    now: NaiveDateTime,
+) -> Vec<(&'a CardFacts, FinalReason)> {
+    let in_stretch = loaded
+        .settings
+        .interview_date
+        .is_some_and(|interview| readiness::in_final_stretch(loaded.today, interview));
+    if !in_stretch {
+        return Vec::new();
+    }
+    let by_id = loaded.by_id();
+    let open_cards = open_questions(bank, &loaded.settings, user_id)
+        .into_iter()
+        .filter_map(|q| by_id.get(q.id.as_str()).copied());
+    readiness::final_review(open_cards, now)
+}
+
+/// The final review as a study queue: the ids of its questions in order (see
+/// [`readiness::final_queue`]).
+pub fn final_review_queue(
+    bank: &BankSnapshot,
+    user_id: &str,
+    loaded: &Loaded,
+    now: NaiveDateTime,
+    latest_grade_today: impl Fn(&str) -> Option<u8>,
+) -> Vec<String> {
+    let list = final_review_cards(bank, user_id, loaded, now);
+    readiness::final_queue(list.iter().map(|(card, _)| *card), latest_grade_today)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// What applying the plan did.

@@ -153,6 +153,9 @@ pub struct HeatCell {
     pub level: u8,
     pub x: u32,
     pub y: u32,
+    /// "Mon 7 Dec 2026: 12", its tooltip (worked out once: the heatmap is kept between
+    /// requests, and formatting 371 dates was most of a page's cost).
+    pub title: String,
 }
 
 /// A month of the heatmap, for its label and its row in the data table.
@@ -237,6 +240,7 @@ pub fn heatmap(today: NaiveDate, days: &[DayTotals]) -> Heatmap {
             level: heat_level(reviews, busiest),
             x,
             y: HEAT_TOP + row * STEP,
+            title: format!("{}: {reviews}", day.format("%a %-d %b %Y")),
         });
         match day.succ_opt() {
             Some(next) => day = next,

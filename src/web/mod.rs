@@ -75,6 +75,7 @@ impl Application {
             secure_cookies: args.secure_cookies,
             bank: Arc::default(),
             study: Arc::default(),
+            progress: Arc::default(),
             trusted_proxies: args.trusted_proxies.clone().unwrap_or_default(),
             password_work: crate::accounts::password::PasswordWork::for_this_machine(),
         };

@@ -1,7 +1,9 @@
 //! Progress over HTTP on both databases: a seeded history gives the right numbers on the
 //! statistics, roadmap and readiness pages; another user's data never shows; the plan sets the
 //! daily limit; the CSV and Anki files parse back; the 8th failure suspends a leech (and undo
-//! takes it back); the admins see questions that are leeches for several users.
+//! takes it back), and an interview report offers to unsuspend the leeches its grades made; the
+//! final review runs as a queue; a grade shows on the held pages at once; the admins see
+//! questions that are leeches for several users.
 
 use crate::helpers::{TestDb, Visitor, assert_contains, db_tests, location, spawn_app_with_clock};
 use crate::practice::{open_card, post_grade, study};
@@ -85,6 +87,14 @@ fn seed_reviews(conn: &mut rehearse::db::DbConnection, user: &str, seeded: &[See
             .execute(conn)
             .unwrap();
     }
+    // As in the app, a review's place in the log is the study version its grade bumped to, so
+    // later grades (which take the next version) never meet a seeded one.
+    let last = start + i64::try_from(seeded.len()).unwrap();
+    diesel::update(users::table.find(user))
+        .filter(users::study_version.lt(last))
+        .set(users::study_version.eq(last))
+        .execute(conn)
+        .unwrap();
 }
 
 /// A card: (key, repetitions, interval, due day, suspended, lapses, last graded).
@@ -724,6 +734,176 @@ fn a_mock_interview_failure_can_make_a_leech_too(test_db: TestDb) {
             .unwrap()
             .contains("failed 8 times")
     );
+
+    // The report says so, as practice's notice does, and offers to unsuspend it.
+    let report = s.app.get(&format!("{interview}/report")).text().unwrap();
+    let start = report
+        .find("id=\"interview-leeches\"")
+        .unwrap_or_else(|| panic!("no leech notice: {report}"));
+    let notice = &report[start..start + report[start..].find("</section>").unwrap()];
+    assert!(notice.contains("Suspended as leech<"), "{notice}");
+    assert!(notice.contains("/questions/alpha/q01"), "{notice}");
+    assert!(notice.contains("failed 8 times"), "{notice}");
+    assert!(
+        notice.contains("action=\"/study/q/alpha/q01/unsuspend\""),
+        "{notice}"
+    );
+    let csrf = crate::helpers::hidden_value(notice, "csrf").unwrap();
+    let back = s
+        .app
+        .post_form("/study/q/alpha/q01/unsuspend", &[("csrf", csrf.as_str())]);
+    assert_eq!(back.status(), 303);
+    let mut conn = s.app.db.reader().unwrap();
+    let suspended: bool = cards::table
+        .select(cards::suspended)
+        .get_result(&mut *conn)
+        .unwrap();
+    assert!(!suspended);
+    drop(conn);
+    // Unsuspended: the report no longer asks.
+    let report = s.app.get(&format!("{interview}/report")).text().unwrap();
+    assert!(!report.contains("interview-leeches"), "{report}");
+}
+
+/// The pages are held in memory between requests; a grade (which moves the user's study
+/// version) shows at once.
+fn a_grade_shows_on_the_progress_pages_at_once(test_db: TestDb) {
+    let s = study(test_db, 2, 0, "2026-12-07T12:00:00Z");
+    let before = s.app.get("/progress").text().unwrap();
+    assert!(before.contains("<p>0 reviews on 0 days"), "{before}");
+    let roadmap = s.app.get("/progress/roadmap").text().unwrap();
+    assert!(roadmap.contains("2 not started"), "{roadmap}");
+    crate::practice::grade(&s.app, "alpha/q01", 4);
+    let after = s.app.get("/progress").text().unwrap();
+    assert!(after.contains("<p>1 review on 1 day"), "{after}");
+    let roadmap = s.app.get("/progress/roadmap").text().unwrap();
+    assert!(roadmap.contains(", 1 not started"), "{roadmap}");
+}
+
+/// An interview a user with no leech takes has no notice on its report.
+fn an_interview_without_a_new_leech_has_no_leech_notice(test_db: TestDb) {
+    let s = study(test_db, 1, 0, "2026-12-07T12:00:00Z");
+    let csrf = s.app.csrf_from("/interviews/new");
+    let started = s.app.post_form(
+        "/interviews",
+        &[
+            ("csrf", csrf.as_str()),
+            ("count", "1"),
+            ("difficulty", "any"),
+            ("timing", "untimed"),
+        ],
+    );
+    let interview = location(&started);
+    let page = s.app.get(&interview).text().unwrap();
+    let item = crate::helpers::hidden_value(&page, "item").unwrap();
+    let csrf = crate::helpers::hidden_value(&page, "csrf").unwrap();
+    let graded = s.app.post_form(
+        &format!("{interview}/grade"),
+        &[
+            ("csrf", csrf.as_str()),
+            ("item", item.as_str()),
+            ("grade", "1"),
+        ],
+    );
+    assert_eq!(graded.status(), 303);
+    let report = s.app.get(&format!("{interview}/report")).text().unwrap();
+    assert!(report.contains("Question by question"), "{report}");
+    assert!(!report.contains("interview-leeches"), "{report}");
+}
+
+/// Grades the open final-review question (the topic field carries the filter); returns where
+/// the grade leads.
+fn grade_in_final_review(app: &crate::helpers::TestApp, path: &str, grade: &str) -> String {
+    let page = app.get(path).text().unwrap();
+    assert!(page.contains("final review"), "{page}");
+    let field = |name: &str| crate::helpers::hidden_value(&page, name).unwrap();
+    let key = path
+        .trim_start_matches("/study/q/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let response = app.post_form(
+        &format!("/study/q/{key}/grade"),
+        &[
+            ("csrf", field("csrf").as_str()),
+            ("version", field("version").as_str()),
+            ("started", field("started").as_str()),
+            ("submission", field("submission").as_str()),
+            ("topic", field("topic").as_str()),
+            ("grade", grade),
+        ],
+    );
+    assert_eq!(response.status(), 303, "grading {key}");
+    location(&response)
+}
+
+/// Follows `/study/next` in the final review; returns the question it leads to.
+fn next_in_final_review(app: &crate::helpers::TestApp, path: &str) -> String {
+    assert!(path.starts_with("/study/next?topic="), "{path}");
+    location(&app.get(path))
+}
+
+fn the_final_review_is_a_queue_failed_first_then_longest_unseen(test_db: TestDb) {
+    let (s, bob) = setup(test_db);
+    set_interview(&s, "2026-12-20");
+    // Not yet in the last three days: no queue, back to the readiness page.
+    let early = location(&s.app.get("/study/next?topic=*final-review"));
+    assert!(early.starts_with("/progress/readiness"), "{early}");
+
+    s.clock.set("2026-12-19T12:00:00Z");
+    let page = s.app.get("/progress/readiness").text().unwrap();
+    let start = page
+        .find("id=\"start-final-review\"")
+        .unwrap_or_else(|| panic!("no start button: {page}"));
+    let button = &page[page[..start].rfind('<').unwrap()..];
+    let href = &button[button.find("href=\"").unwrap() + 6..];
+    let href = href[..href.find('"').unwrap()].replace("&#x2a;", "*");
+    assert!(button[..button.find("</a>").unwrap()].contains("(4 questions)"));
+
+    // Failed last time first (failing it again sends it to the end), then the longest unseen.
+    let first = next_in_final_review(&s.app, &href);
+    assert!(first.starts_with("/study/q/alpha/q02?topic="), "{first}");
+    let next = grade_in_final_review(&s.app, &first, "1");
+    let second = next_in_final_review(&s.app, &next);
+    assert!(second.starts_with("/study/q/beta/q02?"), "{second}");
+    let third = next_in_final_review(&s.app, &grade_in_final_review(&s.app, &second, "4"));
+    assert!(third.starts_with("/study/q/alpha/q03?"), "{third}");
+    let fourth = next_in_final_review(&s.app, &grade_in_final_review(&s.app, &third, "5"));
+    assert!(fourth.starts_with("/study/q/alpha/q01?"), "{fourth}");
+    let again = next_in_final_review(&s.app, &grade_in_final_review(&s.app, &fourth, "4"));
+    assert!(again.starts_with("/study/q/alpha/q02?"), "{again}");
+    // Passed this time: the queue is done.
+    let done = next_in_final_review(&s.app, &grade_in_final_review(&s.app, &again, "3"));
+    assert_eq!(done, "/progress/readiness?final=done#final-heading");
+    let page = s.app.get(&done).text().unwrap();
+    assert!(page.contains("id=\"final-review-done\""), "{page}");
+
+    // Graded as usual: five grades today, each in the review log.
+    let mut conn = s.app.db.reader().unwrap();
+    let ada = user_id(&mut conn, "ada");
+    let today: Vec<(String, i32)> = reviews::table
+        .inner_join(questions::table)
+        .filter(reviews::user_id.eq(&ada))
+        .filter(reviews::study_day.eq(d("2026-12-19")))
+        .order(reviews::seq)
+        .select((questions::question_key, reviews::grade))
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(
+        today,
+        vec![
+            ("alpha/q02".into(), 1),
+            ("beta/q02".into(), 4),
+            ("alpha/q03".into(), 5),
+            ("alpha/q01".into(), 4),
+            ("alpha/q02".into(), 3),
+        ]
+    );
+    drop(conn);
+    // Bob has no interview date: nothing to review.
+    let bobs = location(&bob.get("/study/next?topic=*final-review"));
+    assert!(bobs.starts_with("/progress/readiness"), "{bobs}");
 }
 
 fn admins_see_questions_that_are_leeches_for_several_users(test_db: TestDb) {
@@ -768,5 +948,8 @@ db_tests!(
     the_anki_file_has_one_sanitized_row_per_question_of_the_active_sets,
     the_eighth_failure_suspends_a_leech_with_a_notice_and_undo_takes_it_back,
     a_mock_interview_failure_can_make_a_leech_too,
+    an_interview_without_a_new_leech_has_no_leech_notice,
+    a_grade_shows_on_the_progress_pages_at_once,
+    the_final_review_is_a_queue_failed_first_then_longest_unseen,
     admins_see_questions_that_are_leeches_for_several_users,
 );

@@ -26,6 +26,13 @@ struct RowView {
     overtime: Option<String>,
 }
 
+/// A question this interview's grades suspended as a leech.
+struct LeechView {
+    key: String,
+    summary: String,
+    failures: i32,
+}
+
 struct AreaView {
     title: String,
     percent: u32,
@@ -46,6 +53,9 @@ struct ReportPage {
     overtime_questions: usize,
     strongest: Option<AreaView>,
     weakest: Option<AreaView>,
+    csrf: String,
+    leeches: Vec<LeechView>,
+    leech_threshold: i32,
 }
 
 fn area_view(area: &report::AreaScore) -> AreaView {
@@ -93,6 +103,19 @@ pub(super) async fn show_report(
         })
         .collect();
     let report = report::build(&items);
+    let user_id = user.user_id.clone();
+    let leeches = state
+        .read(move |conn| Ok(service::suspended_leeches(conn, &user_id, &id)?))
+        .await?
+        .into_iter()
+        .filter_map(|(question_id, failures)| {
+            bank.by_id(&question_id).map(|q| LeechView {
+                key: q.key.clone(),
+                summary: q.summary.clone(),
+                failures,
+            })
+        })
+        .collect();
     let ctx = &context;
     let page = ReportPage {
         nav: ctx.nav(),
@@ -130,6 +153,9 @@ pub(super) async fn show_report(
         overtime_questions: report.overtime_questions,
         strongest: report.strongest.as_ref().map(area_view),
         weakest: report.weakest.as_ref().map(area_view),
+        csrf: ctx.csrf.clone(),
+        leeches,
+        leech_threshold: crate::progress::leech::LEECH_LAPSES,
     };
     Ok(ctx.html(StatusCode::OK, page.render()?))
 }

@@ -1,11 +1,12 @@
 //! The question page (`GET /study/q/{set}/{id}`) and its "Show answer" form for browsers
 //! without JavaScript. `card_page` draws it for the other forms too (a flag with mistakes).
 
-use super::{LastGradeView, TopicQuery, known_topic, last_grade_view};
+use super::{
+    LastGradeView, TopicQuery, is_final_review, known_topic, last_grade_view, queue_topic,
+};
 use crate::accounts::service::SessionUser;
 use crate::bank::cache::CachedQuestion;
 use crate::practice::flag::FlagErrors;
-use crate::practice::queue::Stage;
 use crate::practice::state::{self as study_state, Counts};
 use crate::sm2::Grade;
 use crate::state::AppState;
@@ -89,7 +90,7 @@ pub(super) async fn card_page(
     let topic = known_topic(bank, view.topic);
     let (glance, card_version, suspended, last) = {
         let mut held = study.lock();
-        let glance = held.glance(bank, &user.user_id, topic.as_deref(), Some(&question.id));
+        let glance = held.glance(bank, &user.user_id, queue_topic(&topic), Some(&question.id));
         let card = held.card(&question.id);
         (
             glance,
@@ -108,7 +109,11 @@ pub(super) async fn card_page(
         Some((reason, comment, errors)) => (reason, comment, errors, true),
         None => (String::new(), String::new(), FlagErrors::default(), false),
     };
-    let stage = glance.stage;
+    let (stage, stage_class) = match glance.stage {
+        _ if is_final_review(&topic) => ("final review", "extra"),
+        Some(stage) => (stage.label(), stage.css_class()),
+        None => ("extra practice", "extra"),
+    };
     let elapsed_secs = ((now_ms - form.started_ms) / 1000).clamp(0, 99 * 60);
     let page = CardPage {
         nav: ctx.nav(),
@@ -116,12 +121,12 @@ pub(super) async fn card_page(
         question,
         topic,
         counts: glance.counts,
-        stage: stage.map(Stage::label).unwrap_or("extra practice"),
+        stage,
         revealed: view.revealed,
         elapsed_secs,
         elapsed_text: minutes_seconds(elapsed_secs),
         limit_text: minutes_seconds(i64::from(question.time_limit_secs)),
-        stage_class: stage.map(Stage::css_class).unwrap_or("extra"),
+        stage_class,
         form,
         version: card_version,
         suspended,

@@ -2,7 +2,7 @@
 //! (`POST /study/undo`), with the notice page either shows when another tab got there first.
 
 use super::card::CardSubmission;
-use super::{known_topic, next_target, topic_query};
+use super::{known_topic, next_target, queue_topic, topic_query};
 use crate::practice::service::{self, GradeOutcome, GradeRequest, UndoOutcome};
 use crate::practice::state as study_state;
 use crate::sm2::Grade;
@@ -89,7 +89,7 @@ pub(super) async fn grade_answer(
             let mut held = study.lock();
             let target = if held.version == recorded.study_version_after {
                 let next = held
-                    .glance(&study.bank, &user.user_id, topic.as_deref(), None)
+                    .glance(&study.bank, &user.user_id, queue_topic(&topic), None)
                     .next;
                 next_target(&study.bank, next.as_deref(), &topic)
             } else {

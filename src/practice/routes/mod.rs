@@ -12,6 +12,7 @@ mod queue;
 
 use super::service::LastGrade;
 use crate::bank::cache::BankSnapshot;
+use crate::progress::readiness::FINAL_REVIEW_TOPIC;
 use crate::sm2::Grade;
 use actix_web::web;
 
@@ -58,9 +59,22 @@ fn topic_query(topic: &Option<String>) -> String {
     }
 }
 
-/// A topic from a link or form, kept only when the bank knows it.
+/// A topic from a link or form, kept only when the bank knows it (or it is the final review,
+/// which filters like a topic: see [`FINAL_REVIEW_TOPIC`]).
 fn known_topic(bank: &BankSnapshot, topic: Option<String>) -> Option<String> {
-    topic.filter(|t| bank.topic_title(t).is_some())
+    topic.filter(|t| t == FINAL_REVIEW_TOPIC || bank.topic_title(t).is_some())
+}
+
+/// Whether the user is going through the final review (its questions come from
+/// `progress`, one at a time through `/study/next`).
+fn is_final_review(topic: &Option<String>) -> bool {
+    topic.as_deref() == Some(FINAL_REVIEW_TOPIC)
+}
+
+/// The topic today's queue is worked out for: the final review has its own order, so the
+/// counts and stages beside its questions are those of the whole queue.
+fn queue_topic(topic: &Option<String>) -> Option<&str> {
+    topic.as_deref().filter(|t| *t != FINAL_REVIEW_TOPIC)
 }
 
 #[derive(serde::Deserialize)]
@@ -70,9 +84,13 @@ struct TopicQuery {
 }
 
 /// Where to go after a question: the next one of today's queue (for the topic, if any), or
-/// the queue page when nothing is left.
+/// the queue page when nothing is left; in the final review, `/study/next`, which picks its
+/// next question.
 fn next_target(bank: &BankSnapshot, next: Option<&str>, topic: &Option<String>) -> String {
     let query = topic_query(topic);
+    if is_final_review(topic) {
+        return format!("/study/next{query}");
+    }
     match next.and_then(|id| bank.by_id(id)) {
         Some(question) => format!("/study/q/{}{query}", question.key),
         None => format!("/study{query}"),

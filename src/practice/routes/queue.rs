@@ -1,7 +1,10 @@
 //! The queue page (`GET /study`): what is due today, what comes next, the topics to study
 //! when nothing is due; and `GET /study/next`, which sends the user on to the next question.
 
-use super::{LastGradeView, TopicQuery, known_topic, last_grade_view, next_target, topic_query};
+use super::{
+    LastGradeView, TopicQuery, is_final_review, known_topic, last_grade_view, next_target,
+    topic_query,
+};
 use crate::accounts::settings::Settings;
 use crate::bank::cache::BankSnapshot;
 use crate::practice::queue::Stage;
@@ -67,6 +70,10 @@ pub(super) async fn queue_page(
     let study = study_state::load(&state, user).await?;
     let bank = &study.bank;
     let topic = known_topic(bank, query.into_inner().topic);
+    if is_final_review(&topic) {
+        // The final review is a queue of its own, with nothing to preview: straight on.
+        return Ok(see_other(&format!("/study/next{}", topic_query(&topic))));
+    }
     let mut held = study.lock();
     let queue = held.queue(bank, &user.user_id, topic.as_deref());
     let preview = queue
@@ -160,6 +167,9 @@ pub(super) async fn next_card(
     let user = &user;
     let study = study_state::load(&state, user).await?;
     let topic = known_topic(&study.bank, query.into_inner().topic);
+    if is_final_review(&topic) {
+        return next_in_final_review(&state, user, &study, &topic).await;
+    }
     let next = study
         .lock()
         .glance(&study.bank, &user.user_id, topic.as_deref(), None)
@@ -169,4 +179,32 @@ pub(super) async fn next_card(
         next.as_deref(),
         &topic,
     )))
+}
+
+/// The final review's next question (see `progress::readiness`), or, when none is left (or
+/// the final stretch is over), the readiness page, which says so.
+async fn next_in_final_review(
+    state: &AppState,
+    user: &crate::accounts::service::SessionUser,
+    study: &study_state::Study,
+    topic: &Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let (bank, progress) = crate::progress::cache::load(state, user).await?;
+    let now = state.clock.now().naive_utc();
+    let queue = {
+        let held = study.lock();
+        crate::progress::service::final_review_queue(
+            &bank,
+            &user.user_id,
+            &progress.loaded,
+            now,
+            |id| held.latest_grade_today(id),
+        )
+    };
+    Ok(see_other(
+        &match queue.first().and_then(|id| bank.by_id(id)) {
+            Some(question) => format!("/study/q/{}{}", question.key, topic_query(topic)),
+            None => "/progress/readiness?final=done#final-heading".to_owned(),
+        },
+    ))
 }
