@@ -33,6 +33,8 @@ pub struct ProgressData {
     pub topics: Vec<TopicRow>,
     stats: OnceLock<Arc<StatsFigures>>,
     roadmap: OnceLock<Arc<(Vec<AreaNode>, LevelCounts)>>,
+    /// The roadmap page below its tabs, as rendered from `roadmap`.
+    roadmap_body: OnceLock<RenderedHtml>,
     /// Readiness outside the final stretch (where nothing in it depends on the time of day).
     readiness: OnceLock<Arc<Option<ReadinessFigures>>>,
 }
@@ -70,6 +72,21 @@ impl ProgressData {
 }
 
 impl ProgressData {
+    /// The roadmap page's body, rendered by `render` from the roadmap's figures on first use:
+    /// the page is some 60 KB, and rendering it again on every request was most of its cost.
+    pub fn roadmap_body<E>(
+        &self,
+        bank: &BankSnapshot,
+        user_id: &str,
+        render: impl FnOnce(&(Vec<AreaNode>, LevelCounts)) -> Result<String, E>,
+    ) -> Result<RenderedHtml, E> {
+        if let Some(held) = self.roadmap_body.get() {
+            return Ok(held.clone());
+        }
+        let rendered = RenderedHtml(render(&self.roadmap(bank, user_id))?.into());
+        Ok(self.roadmap_body.get_or_init(|| rendered).clone())
+    }
+
     /// The readiness page's figures at `now`: worked out once, except in the final stretch,
     /// where the final review's "not graded for a week" moves with the clock.
     pub fn readiness(
@@ -98,6 +115,19 @@ impl ProgressData {
         Arc::clone(self.readiness.get_or_init(work_out))
     }
 }
+
+/// HTML that a template rendered (so escaped as it rendered), held to be printed into a page
+/// again: askama prints it as it is instead of escaping it a second time.
+#[derive(Clone, Debug)]
+pub struct RenderedHtml(Arc<str>);
+
+impl std::fmt::Display for RenderedHtml {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for RenderedHtml {}
 
 /// Each user's [`ProgressData`] in this instance.
 #[derive(Default)]
@@ -179,6 +209,7 @@ pub async fn load(
         topics,
         stats: OnceLock::new(),
         roadmap: OnceLock::new(),
+        roadmap_body: OnceLock::new(),
         readiness: OnceLock::new(),
     };
     Ok((bank, app.progress.keep(&user.user_id, data)))

@@ -2,7 +2,7 @@
 //! two downloads. Handlers read the request, call the service and render; the figures come
 //! from the pure modules.
 
-use super::cache;
+use super::cache::{self, RenderedHtml};
 use super::chart::BarChart;
 use super::readiness::{FINAL_REVIEW_DAYS, FINAL_REVIEW_TOPIC, Plan, Share};
 use super::roadmap::{AreaNode, Level, LevelCounts};
@@ -148,12 +148,19 @@ fn width_class(percent: u32) -> String {
 #[template(path = "progress/roadmap.html")]
 struct RoadmapPage {
     nav: Nav,
-    areas: Vec<AreaNode>,
-    levels: [Level; 4],
-    topic_counts: LevelCounts,
+    body: RenderedHtml,
 }
 
-impl RoadmapPage {
+/// The roadmap below its tabs, the same for every request until the user's progress moves.
+#[derive(Template)]
+#[template(path = "progress/roadmap_body.html")]
+pub struct RoadmapBody<'a> {
+    pub areas: &'a [AreaNode],
+    pub levels: [Level; 4],
+    pub topic_counts: LevelCounts,
+}
+
+impl RoadmapBody<'_> {
     fn study_query(&self, topic: &str) -> String {
         topic_query(topic)
     }
@@ -169,12 +176,16 @@ async fn roadmap_page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let (bank, data) = cache::load(&state, &user).await?;
-    let roadmap = data.roadmap(&bank, &user.user_id);
+    let body = data.roadmap_body(&bank, &user.user_id, |(areas, topic_counts)| {
+        render_sized(&RoadmapBody {
+            areas,
+            levels: Level::ALL,
+            topic_counts: *topic_counts,
+        })
+    })?;
     let page = RoadmapPage {
         nav: context.nav(),
-        areas: roadmap.0.clone(),
-        levels: Level::ALL,
-        topic_counts: roadmap.1,
+        body,
     };
     Ok(context.html(StatusCode::OK, render_sized(&page)?))
 }
