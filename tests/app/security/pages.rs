@@ -123,15 +123,17 @@ fn studying(test_db: TestDb) -> (TestApp, tempfile::TempDir, Vec<(&'static str, 
     (app, bank, fields)
 }
 
+/// Sends `action` (`flag`, `reveal`) of the card `studying` opened: its form's `fields` and
+/// `more`.
 fn post_with(
     visitor: &Visitor,
-    path: &str,
+    action: &str,
     fields: &[(&'static str, String)],
     more: &[(&str, &str)],
 ) -> reqwest::blocking::Response {
     let mut all: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     all.extend_from_slice(more);
-    visitor.post_form(path, &all)
+    visitor.post_form(&format!("/study/q/alpha/q01/{action}"), &all)
 }
 
 fn the_longest_comment_and_typed_answer_the_rules_allow_are_accepted(test_db: TestDb) {
@@ -140,7 +142,7 @@ fn the_longest_comment_and_typed_answer_the_rules_allow_are_accepted(test_db: Te
     let comment = "\u{1F600}".repeat(2000);
     let response = post_with(
         &app,
-        "/study/q/alpha/q01/flag",
+        "flag",
         &fields,
         &[("reason", "unclear"), ("comment", &comment)],
     );
@@ -155,12 +157,7 @@ fn the_longest_comment_and_typed_answer_the_rules_allow_are_accepted(test_db: Te
 
     // 20,000 characters of 4 bytes each: 240,000 bytes percent-encoded.
     let typed = "\u{1F600}".repeat(19_999) + "!";
-    let response = post_with(
-        &app,
-        "/study/q/alpha/q01/reveal",
-        &fields,
-        &[("typed", &typed)],
-    );
+    let response = post_with(&app, "reveal", &fields, &[("typed", &typed)]);
     assert_eq!(response.status(), 200);
     let page = response.text().unwrap();
     assert!(page.contains(&typed), "the typed answer is shown whole");
@@ -169,12 +166,7 @@ fn the_longest_comment_and_typed_answer_the_rules_allow_are_accepted(test_db: Te
 fn an_oversize_form_gets_the_sites_error_page(test_db: TestDb) {
     let (app, _bank, fields) = studying(test_db);
     let typed = "x".repeat(300 * 1024);
-    let response = post_with(
-        &app,
-        "/study/q/alpha/q01/reveal",
-        &fields,
-        &[("typed", &typed)],
-    );
+    let response = post_with(&app, "reveal", &fields, &[("typed", &typed)]);
     assert_eq!(response.status(), 413);
     assert_security_headers(&response, "a 413");
     let page = response.text().unwrap();
