@@ -27,7 +27,6 @@ pub struct PageContext {
     pub csrf: String,
     pub state: web::Data<AppState>,
     new_csrf_cookie: bool,
-    secure_cookies: bool,
 }
 
 impl std::fmt::Debug for PageContext {
@@ -49,7 +48,7 @@ impl PageContext {
         let mut response = HttpResponse::build(status);
         response.content_type("text/html; charset=utf-8");
         if self.new_csrf_cookie {
-            response.cookie(csrf_cookie(self.csrf.clone(), self.secure_cookies));
+            response.cookie(csrf_cookie(self.csrf.clone(), self.state.secure_cookies));
         }
         response.body(body)
     }
@@ -135,7 +134,6 @@ impl FromRequest for PageContext {
         Box::pin(async move {
             let user = current_user(&req).await?;
             let state = app_state(&req)?;
-            let secure_cookies = state.secure_cookies;
             let existing = req
                 .cookie(CSRF_COOKIE)
                 .map(|c| c.value().to_owned())
@@ -146,14 +144,12 @@ impl FromRequest for PageContext {
                     csrf,
                     state,
                     new_csrf_cookie: false,
-                    secure_cookies,
                 },
                 None => PageContext {
                     user,
                     csrf: random_token(),
                     state,
                     new_csrf_cookie: true,
-                    secure_cookies,
                 },
             })
         })
