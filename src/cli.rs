@@ -222,26 +222,26 @@ fn read_password() -> Result<String, String> {
     }
 }
 
-fn add_user_command(url: &DatabaseUrl, name: &str, admin: bool) -> ExitCode {
-    use crate::accounts::{password, service, username::Username};
-    let username = match Username::try_from(name) {
-        Ok(u) => u,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(EXIT_INVALID);
-        }
-    };
-    let secret = match read_password() {
-        Ok(p) => p,
-        Err(e) => return fail(format!("could not read the password: {e}")),
-    };
+/// A new password read from standard input, checked (exit 1 when too weak) and hashed.
+fn new_password_hash() -> Result<String, ExitCode> {
+    use crate::accounts::password;
+    let secret = read_password().map_err(|e| fail(format!("could not read the password: {e}")))?;
     if let Err(message) = password::check_new(&secret) {
         eprintln!("error: {message}");
-        return ExitCode::from(EXIT_INVALID);
+        return Err(ExitCode::from(EXIT_INVALID));
     }
-    let hash = match password::hash(&secret) {
-        Ok(h) => h,
-        Err(e) => return fail(format!("could not hash the password: {e}")),
+    password::hash(&secret).map_err(|e| fail(format!("could not hash the password: {e}")))
+}
+
+fn add_user_command(url: &DatabaseUrl, name: &str, admin: bool) -> ExitCode {
+    use crate::accounts::service;
+    let username = match parse_username(name) {
+        Ok(username) => username,
+        Err(code) => return code,
+    };
+    let hash = match new_password_hash() {
+        Ok(hash) => hash,
+        Err(code) => return code,
     };
     let mut conn = match open_migrated(url) {
         Ok(conn) => conn,
@@ -297,22 +297,14 @@ fn open_with_user(
 }
 
 fn passwd_command(url: &DatabaseUrl, name: &str) -> ExitCode {
-    use crate::accounts::{password, reset};
+    use crate::accounts::reset;
     let (mut conn, username, user_id) = match open_with_user(url, name) {
         Ok(found) => found,
         Err(code) => return code,
     };
-    let secret = match read_password() {
-        Ok(p) => p,
-        Err(e) => return fail(format!("could not read the password: {e}")),
-    };
-    if let Err(message) = password::check_new(&secret) {
-        eprintln!("error: {message}");
-        return ExitCode::from(EXIT_INVALID);
-    }
-    let hash = match password::hash(&secret) {
-        Ok(h) => h,
-        Err(e) => return fail(format!("could not hash the password: {e}")),
+    let hash = match new_password_hash() {
+        Ok(hash) => hash,
+        Err(code) => return code,
     };
     match reset::set_password(&mut conn, &user_id, username.as_str(), &hash) {
         Ok(ended) => {

@@ -6,6 +6,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{
     cards, flags, interview_items, interviews, questions, reviews, sessions, users,
 };
+use crate::practice::service::{SCHEDULE_COLUMNS, StoredSchedule};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -44,18 +45,11 @@ pub struct SettingsData {
     pub inactive_sets: Vec<String>,
 }
 
-#[derive(Debug, Serialize, Queryable)]
+#[derive(Debug, Serialize)]
 pub struct CardData {
     pub question: String,
-    pub repetitions: i32,
-    pub interval_days: i32,
-    pub easiness_hundredths: i32,
-    pub due_day: Option<NaiveDate>,
-    pub lapses: i32,
-    pub review_count: i32,
-    pub last_reviewed_at: Option<NaiveDateTime>,
-    pub suspended: bool,
-    pub buried_until: Option<NaiveDate>,
+    #[serde(flatten)]
+    pub schedule: StoredSchedule,
 }
 
 #[derive(Debug, Serialize, Queryable)]
@@ -149,23 +143,15 @@ pub fn export(conn: &mut DbConnection, user_id: &str, now: NaiveDateTime) -> Que
             interview_date: stored.interview_date,
             inactive_sets,
         };
-        let cards = cards::table
+        let cards: Vec<CardData> = cards::table
             .inner_join(questions::table)
             .filter(cards::user_id.eq(user_id))
             .order(questions::question_key)
-            .select((
-                questions::question_key,
-                cards::repetitions,
-                cards::interval_days,
-                cards::easiness_hundredths,
-                cards::due_day,
-                cards::lapses,
-                cards::review_count,
-                cards::last_reviewed_at,
-                cards::suspended,
-                cards::buried_until,
-            ))
-            .load::<CardData>(conn)?;
+            .select((questions::question_key, SCHEDULE_COLUMNS))
+            .load::<(String, StoredSchedule)>(conn)?
+            .into_iter()
+            .map(|(question, schedule)| CardData { question, schedule })
+            .collect();
         let reviews = reviews::table
             .inner_join(questions::table)
             .filter(reviews::user_id.eq(user_id))

@@ -2,7 +2,7 @@
 //! everything the service holds about the user. Their flags stay for the admins, without the
 //! name. The last admin who can sign in cannot be deleted.
 
-use super::service::{AccountError, Role};
+use super::service::{self, AccountError};
 use crate::db::DbConnection;
 use crate::db::schema::{
     cards, flags, import_previews, interview_items, interviews, password_resets, reviews, sessions,
@@ -13,30 +13,17 @@ use diesel::prelude::*;
 
 /// Deletes the account `user_id` and everything that belongs to it; returns its username.
 pub fn delete_account(conn: &mut DbConnection, user_id: &str) -> Result<String, AccountError> {
-    let admin = Role::Admin.as_str();
     crate::db::write_transaction(conn, |conn| {
-        // Lock every admin row first (PostgreSQL; SQLite's immediate transaction already
-        // excludes other writers), as `admin::users::apply` does, so two admins deleting each
-        // other at once cannot both pass the check below.
-        diesel::update(users::table.filter(users::role.eq(admin)))
-            .set(users::role.eq(users::role))
-            .execute(conn)?;
+        // As `admin::users::apply` does, so two admins deleting each other cannot both pass.
+        service::lock_admin_rows(conn)?;
         let (username, role, disabled_at) = users::table
             .find(user_id)
             .select((users::username, users::role, users::disabled_at))
             .get_result::<(String, String, Option<NaiveDateTime>)>(conn)
             .optional()?
             .ok_or(AccountError::UnknownUser)?;
-        if role == admin && disabled_at.is_none() {
-            let other_admins = users::table
-                .filter(users::role.eq(admin))
-                .filter(users::disabled_at.is_null())
-                .filter(users::id.ne(user_id))
-                .count()
-                .get_result::<i64>(conn)?;
-            if other_admins == 0 {
-                return Err(AccountError::LastAdmin);
-            }
+        if service::is_last_admin(conn, user_id, &role, disabled_at)? {
+            return Err(AccountError::LastAdmin);
         }
         // Reviews point at interview items, and items at interviews: delete in that order.
         diesel::delete(reviews::table.filter(reviews::user_id.eq(user_id))).execute(conn)?;

@@ -4,7 +4,6 @@
 use super::password;
 use super::reset;
 use super::service::AccountError;
-use crate::state::AppState;
 use crate::web::auth::{PageContext, verify_csrf};
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
@@ -65,34 +64,42 @@ fn render(
     Ok(ctx.html(status, page.render()?))
 }
 
-/// The form, or why the link does not work.
-#[get("/reset/{token}")]
-async fn reset_form(
-    ctx: PageContext,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    let now = state.clock.now().naive_utc();
-    let lookup = token.clone();
-    let owner = state
+/// The page for a link that does not work (any more).
+fn invalid_link(ctx: &PageContext) -> Result<HttpResponse, AppError> {
+    let errors = ResetErrors::default();
+    render(
+        ctx,
+        String::new(),
+        ResetState::Invalid,
+        errors,
+        StatusCode::GONE,
+    )
+}
+
+/// The username of the account the link `token` resets, while it works.
+async fn link_owner(ctx: &PageContext, token: &str) -> Result<Option<String>, AppError> {
+    let now = ctx.state.clock.now().naive_utc();
+    let lookup = token.to_owned();
+    let owner = ctx
+        .state
         .read(move |conn| Ok(reset::link_owner(conn, &lookup, now)?))
         .await?;
-    match owner {
-        Some((_, username)) => render(
+    Ok(owner.map(|(_, username)| username))
+}
+
+/// The form, or why the link does not work.
+#[get("/reset/{token}")]
+async fn reset_form(ctx: PageContext, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    match link_owner(&ctx, &token).await? {
+        Some(username) => render(
             &ctx,
             token,
             ResetState::Form { username },
             ResetErrors::default(),
             StatusCode::OK,
         ),
-        None => render(
-            &ctx,
-            String::new(),
-            ResetState::Invalid,
-            ResetErrors::default(),
-            StatusCode::GONE,
-        ),
+        None => invalid_link(&ctx),
     }
 }
 
@@ -102,26 +109,14 @@ async fn reset_form(
 async fn reset_password(
     req: HttpRequest,
     ctx: PageContext,
-    state: web::Data<AppState>,
     token: web::Path<String>,
     form: web::Form<ResetForm>,
 ) -> Result<HttpResponse, AppError> {
     verify_csrf(&req, &form.csrf)?;
     let token = token.into_inner();
     let form = form.into_inner();
-    let now = state.clock.now().naive_utc();
-    let lookup = token.clone();
-    let owner = state
-        .read(move |conn| Ok(reset::link_owner(conn, &lookup, now)?))
-        .await?;
-    let Some((_, username)) = owner else {
-        return render(
-            &ctx,
-            String::new(),
-            ResetState::Invalid,
-            ResetErrors::default(),
-            StatusCode::GONE,
-        );
+    let Some(username) = link_owner(&ctx, &token).await? else {
+        return invalid_link(&ctx);
     };
     let mut errors = ResetErrors::default();
     if let Err(message) = password::check_new(&form.new_password) {
@@ -139,12 +134,15 @@ async fn reset_password(
         );
     }
     let secret = form.new_password;
-    let hash = state
+    let hash = ctx
+        .state
         .password_work
         .run(move || password::hash(&secret))
         .await??;
     let used = token.clone();
-    let outcome = state
+    let now = ctx.state.clock.now().naive_utc();
+    let outcome = ctx
+        .state
         .write(move |conn| match reset::use_link(conn, &used, &hash, now) {
             Ok(username) => Ok(Some(username)),
             Err(AccountError::InvalidResetLink) => Ok(None),
@@ -160,13 +158,7 @@ async fn reset_password(
             StatusCode::OK,
         ),
         // Another tab used it a moment ago.
-        None => render(
-            &ctx,
-            String::new(),
-            ResetState::Invalid,
-            ResetErrors::default(),
-            StatusCode::GONE,
-        ),
+        None => invalid_link(&ctx),
     }
 }
 

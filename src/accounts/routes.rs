@@ -40,24 +40,41 @@ struct FieldErrors {
     form: Option<String>,
 }
 
+/// The sign-up or the sign-in page: the form as sent, with its mistakes.
 #[derive(Template)]
-#[template(path = "accounts/signup.html")]
-struct SignUpPage {
+#[template(path = "accounts/credentials.html")]
+struct CredentialsPage {
     nav: Nav,
     csrf: String,
+    /// The sign-up form (for a new account), or else the sign-in form.
+    new_account: bool,
     next: String,
     username: String,
     errors: FieldErrors,
 }
 
-#[derive(Template)]
-#[template(path = "accounts/signin.html")]
-struct SignInPage {
-    nav: Nav,
-    csrf: String,
-    next: String,
-    username: String,
-    errors: FieldErrors,
+impl CredentialsPage {
+    /// The form for `ctx`'s visitor with what they typed and no mistakes yet.
+    fn new(ctx: &PageContext, new_account: bool, next: String, username: String) -> Self {
+        CredentialsPage {
+            nav: ctx.nav(),
+            csrf: ctx.csrf.clone(),
+            new_account,
+            next,
+            username,
+            errors: FieldErrors::default(),
+        }
+    }
+
+    /// The empty form, going on to `next` afterwards.
+    fn blank(
+        ctx: &PageContext,
+        new_account: bool,
+        next: Option<&str>,
+    ) -> Result<HttpResponse, AppError> {
+        let page = CredentialsPage::new(ctx, new_account, safe_next(next), String::new());
+        Ok(ctx.html(StatusCode::OK, page.render()?))
+    }
 }
 
 /// The browser's `User-Agent` header, or "" without one.
@@ -74,14 +91,7 @@ async fn sign_up_form(
     ctx: PageContext,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = SignUpPage {
-        nav: ctx.nav(),
-        csrf: ctx.csrf.clone(),
-        next: safe_next(query.next.as_deref()),
-        username: String::new(),
-        errors: FieldErrors::default(),
-    };
-    Ok(ctx.html(StatusCode::OK, page.render()?))
+    CredentialsPage::blank(&ctx, true, query.next.as_deref())
 }
 
 /// Signs a user in: a new session (so a fixed session id can't be planted) and a new CSRF token.
@@ -97,7 +107,6 @@ fn signed_in_response(state: &AppState, token: String, next: &str) -> HttpRespon
 async fn sign_up(
     req: HttpRequest,
     ctx: PageContext,
-    state: web::Data<AppState>,
     form: web::Form<CredentialsForm>,
 ) -> Result<HttpResponse, AppError> {
     verify_csrf(&req, &form.csrf)?;
@@ -111,13 +120,8 @@ async fn sign_up(
         errors.password = Some(e.to_owned());
     }
     let rerender = |errors: FieldErrors, status: StatusCode| -> Result<HttpResponse, AppError> {
-        let page = SignUpPage {
-            nav: ctx.nav(),
-            csrf: ctx.csrf.clone(),
-            next: next.clone(),
-            username: form.username.clone(),
-            errors,
-        };
+        let typed = CredentialsPage::new(&ctx, true, next.clone(), form.username.clone());
+        let page = CredentialsPage { errors, ..typed };
         Ok(ctx.html(status, page.render()?))
     };
     let Some(username) = username.filter(|_| errors.password.is_none()) else {
@@ -125,9 +129,10 @@ async fn sign_up(
     };
     // A sign-up is counted before the slow hash, so parallel ones cannot all pass the check.
     let address = client_info(&req).address;
-    let now = state.clock.now().naive_utc();
+    let now = ctx.state.clock.now().naive_utc();
     let subject = vec![rate_limit::sign_up_subject(&address)];
-    let reservation = state
+    let reservation = ctx
+        .state
         .write(move |conn| Ok(service::reserve_attempt(conn, &subject, now)?))
         .await?;
     if let Err(wait) = reservation {
@@ -143,13 +148,15 @@ async fn sign_up(
         );
     }
     let secret = form.password.clone();
-    let hash = state
+    let hash = ctx
+        .state
         .password_work
         .run(move || password::hash(&secret))
         .await??;
     let name = username.as_str().to_owned();
     let user_agent = user_agent(&req);
-    let created = state
+    let created = ctx
+        .state
         .write(
             move |conn| match service::create_user(conn, &name, &hash, Role::Candidate, now) {
                 Ok(id) => Ok(Some(service::start_session(conn, &id, &user_agent, now)?)),
@@ -159,7 +166,7 @@ async fn sign_up(
         )
         .await?;
     match created {
-        Some(token) => Ok(signed_in_response(&state, token, &next)),
+        Some(token) => Ok(signed_in_response(&ctx.state, token, &next)),
         None => rerender(
             FieldErrors {
                 username: Some("That username is taken; choose another.".into()),
@@ -175,14 +182,7 @@ async fn sign_in_form(
     ctx: PageContext,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = SignInPage {
-        nav: ctx.nav(),
-        csrf: ctx.csrf.clone(),
-        next: safe_next(query.next.as_deref()),
-        username: String::new(),
-        errors: FieldErrors::default(),
-    };
-    Ok(ctx.html(StatusCode::OK, page.render()?))
+    CredentialsPage::blank(&ctx, false, query.next.as_deref())
 }
 
 /// Checked against when the username does not exist, so both failures take equally long.
@@ -193,33 +193,29 @@ static DUMMY_HASH: LazyLock<String> =
 async fn sign_in(
     req: HttpRequest,
     ctx: PageContext,
-    state: web::Data<AppState>,
     form: web::Form<CredentialsForm>,
 ) -> Result<HttpResponse, AppError> {
     verify_csrf(&req, &form.csrf)?;
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
     let rerender = |message: String, status: StatusCode| -> Result<HttpResponse, AppError> {
-        let page = SignInPage {
-            nav: ctx.nav(),
-            csrf: ctx.csrf.clone(),
-            next: next.clone(),
-            username: form.username.clone(),
-            errors: FieldErrors {
-                form: Some(message),
-                ..FieldErrors::default()
-            },
+        let errors = FieldErrors {
+            form: Some(message),
+            ..FieldErrors::default()
         };
+        let typed = CredentialsPage::new(&ctx, false, next.clone(), form.username.clone());
+        let page = CredentialsPage { errors, ..typed };
         Ok(ctx.html(status, page.render()?))
     };
     let name = form.username.trim().to_ascii_lowercase();
     let address = client_info(&req).address;
     let subjects = rate_limit::sign_in_subjects(&name, &address);
-    let now = state.clock.now().naive_utc();
+    let now = ctx.state.clock.now().naive_utc();
 
     // The attempt is reserved (counted as a failure) before the password is checked, so
     // parallel guesses cannot all slip through before any is recorded.
-    let reservation = state
+    let reservation = ctx
+        .state
         .write(move |conn| Ok(service::reserve_attempt(conn, &subjects, now)?))
         .await?;
     let reserved = match reservation {
@@ -235,14 +231,16 @@ async fn sign_in(
         }
     };
     let lookup_name = name.clone();
-    let credentials = state
+    let credentials = ctx
+        .state
         .read(move |conn| Ok(service::credentials(conn, &lookup_name)?))
         .await?;
     let secret = form.password.clone();
     let stored_hash = credentials.as_ref().map(|(_, h)| h.clone());
     // The dummy hash is built (once) on the blocking thread too: hashing never runs on an
     // async worker.
-    let matches = state
+    let matches = ctx
+        .state
         .password_work
         .run(move || {
             password::verify(
@@ -259,13 +257,14 @@ async fn sign_in(
                 .map(|(subject, _)| subject)
                 .unwrap_or_default();
             let user_agent = user_agent(&req);
-            let token = state
+            let token = ctx
+                .state
                 .write(move |conn| {
                     service::release_attempt(conn, &reserved, &forgiven)?;
                     Ok(service::start_session(conn, &user_id, &user_agent, now)?)
                 })
                 .await?;
-            Ok(signed_in_response(&state, token, &next))
+            Ok(signed_in_response(&ctx.state, token, &next))
         }
         None => rerender(
             "That username and password do not match an account.".into(),
@@ -275,18 +274,19 @@ async fn sign_in(
 }
 
 #[post("/signout")]
-async fn sign_out(
-    state: web::Data<AppState>,
-    form: SignedInForm,
-) -> Result<HttpResponse, AppError> {
+async fn sign_out(form: SignedInForm) -> Result<HttpResponse, AppError> {
     let session_id = form.user.session_id;
-    state
+    form.context
+        .state
         .write(move |conn| Ok(service::end_session(conn, &session_id)?))
         .await?;
     let mut response = see_other("/");
     response.add_cookie(&removal_cookie(SESSION_COOKIE)).ok();
     response
-        .add_cookie(&csrf_cookie(auth::new_csrf_token(), state.secure_cookies))
+        .add_cookie(&csrf_cookie(
+            auth::new_csrf_token(),
+            form.context.state.secure_cookies,
+        ))
         .ok();
     Ok(response)
 }

@@ -112,6 +112,36 @@ pub fn create_user(
     })
 }
 
+/// Locks every admin row (PostgreSQL; SQLite's immediate transaction already excludes other
+/// writers) inside a write transaction, so two admins removing each other at once cannot both
+/// pass the last-admin check.
+pub fn lock_admin_rows(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::update(users::table.filter(users::role.eq(Role::Admin.as_str())))
+        .set(users::role.eq(users::role))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether removing the account `user_id` (of `role`, disabled since `disabled_at`) as an
+/// admin would leave no admin who can sign in. Call after [`lock_admin_rows`].
+pub fn is_last_admin(
+    conn: &mut DbConnection,
+    user_id: &str,
+    role: &str,
+    disabled_at: Option<NaiveDateTime>,
+) -> QueryResult<bool> {
+    if role != Role::Admin.as_str() || disabled_at.is_some() {
+        return Ok(false);
+    }
+    let other_admins = users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::disabled_at.is_null())
+        .filter(users::id.ne(user_id))
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(other_admins == 0)
+}
+
 /// The id of the account named `username` (already normalised, see `Username`).
 pub fn user_id_by_name(conn: &mut DbConnection, username: &str) -> QueryResult<Option<String>> {
     users::table

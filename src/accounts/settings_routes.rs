@@ -132,7 +132,6 @@ struct SavedQuery {
 #[get("/settings")]
 async fn settings_form(
     SignedIn { context, user }: SignedIn,
-    state: web::Data<AppState>,
     query: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, AppError> {
     let notice = if query.password == Some(1) {
@@ -144,8 +143,8 @@ async fn settings_form(
     };
     settings_page(
         &context,
-        &state,
         &user,
+        None,
         query.saved == Some(1),
         FormErrors::default(),
         notice,
@@ -154,23 +153,26 @@ async fn settings_form(
     .await
 }
 
-/// The mistakes of the password and delete forms, shown beside their fields.
+/// The mistakes of the settings, password and delete forms, shown beside their fields.
 #[derive(Default)]
 struct FormErrors {
+    settings: SettingsErrors,
     password: ChangeErrors,
     delete: Option<String>,
 }
 
-/// The settings page with the stored settings.
+/// The settings page: the settings form shows `sent` as it was typed when there is one (a
+/// form with mistakes), otherwise the stored settings.
 async fn settings_page(
     ctx: &PageContext,
-    state: &AppState,
     user: &SessionUser,
+    sent: Option<&[(String, String)]>,
     saved: bool,
     errors: FormErrors,
     notice: Option<&'static str>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let state = &ctx.state;
     let user_id = user.user_id.clone();
     let (current, all_sets) = state
         .read(move |conn| {
@@ -181,19 +183,27 @@ async fn settings_page(
         })
         .await?;
     let sessions = load_sessions(state, user).await?;
+    let values = match sent {
+        Some(pairs) => SettingsValues::from_form(pairs),
+        None => SettingsValues::from_settings(&current),
+    };
+    let is_active = |slug: &str| match sent {
+        Some(pairs) => pairs.iter().any(|(k, _)| *k == format!("set:{slug}")),
+        None => !current.inactive_sets.contains(slug),
+    };
     let page = SettingsPage {
         nav: ctx.nav(),
         csrf: ctx.csrf.clone(),
-        values: SettingsValues::from_settings(&current),
+        values,
         sets: all_sets
             .into_iter()
             .map(|(slug, title)| SetChoice {
-                active: !current.inactive_sets.contains(&slug),
+                active: is_active(&slug),
                 slug,
                 title,
             })
             .collect(),
-        errors: SettingsErrors::default(),
+        errors: errors.settings,
         saved,
         timezones: timezones(),
         sessions,
@@ -206,7 +216,6 @@ async fn settings_page(
 
 #[post("/settings")]
 async fn save_settings(
-    state: web::Data<AppState>,
     SignedInForm {
         context,
         user,
@@ -214,84 +223,63 @@ async fn save_settings(
     }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
     let pairs = fields.0;
-    let all_sets = state.read(|conn| Ok(queries::set_titles(conn)?)).await?;
+    let all_sets = context
+        .state
+        .read(|conn| Ok(queries::set_titles(conn)?))
+        .await?;
     let slugs: Vec<String> = all_sets.iter().map(|(s, _)| s.clone()).collect();
-    let now = state.clock.now().naive_utc();
+    let now = context.state.clock.now().naive_utc();
     match settings::parse_form(&pairs, &slugs, now) {
         Ok(parsed) => {
             let user_id = user.user_id.clone();
-            state
+            context
+                .state
                 .write(move |conn| Ok(service::save_settings(conn, &user_id, &parsed)?))
                 .await?;
             Ok(see_other("/settings?saved=1"))
         }
         Err(errors) => {
-            let ctx = &context;
-            let sessions = load_sessions(&state, &user).await?;
-            let page = SettingsPage {
-                nav: ctx.nav(),
-                csrf: ctx.csrf.clone(),
-                values: SettingsValues::from_form(&pairs),
-                sets: all_sets
-                    .into_iter()
-                    .map(|(slug, title)| SetChoice {
-                        active: pairs.iter().any(|(k, _)| *k == format!("set:{slug}")),
-                        slug,
-                        title,
-                    })
-                    .collect(),
-                errors,
-                saved: false,
-                timezones: timezones(),
-                sessions,
-                password: ChangeErrors::default(),
-                notice: None,
-                delete_error: None,
+            let errors = FormErrors {
+                settings: errors,
+                ..FormErrors::default()
             };
-            Ok(ctx.html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?))
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            settings_page(
+                &context,
+                &user,
+                Some(pairs.as_slice()),
+                false,
+                errors,
+                None,
+                status,
+            )
+            .await
         }
     }
 }
 
 #[post("/settings/sessions/end-others")]
 async fn end_other_sessions(
-    state: web::Data<AppState>,
-    SignedInForm { user, .. }: SignedInForm,
+    SignedInForm { context, user, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, keep) = (user.user_id.clone(), user.session_id.clone());
-    state
+    context
+        .state
         .write(move |conn| Ok(sessions::end_others(conn, &user_id, &keep)?))
         .await?;
     Ok(see_other("/settings?signed_out=1"))
 }
 
 #[post("/settings/password")]
-async fn change_password(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    SignedInForm {
-        context,
-        user,
-        fields,
-    }: SignedInForm,
-) -> Result<HttpResponse, AppError> {
-    let outcome = try_change_password(
-        &state,
-        &user,
-        &client_info(&req).address,
-        fields.get("current_password"),
-        fields.get("new_password"),
-        fields.get("confirm_password"),
-    )
-    .await?;
-    match outcome {
+async fn change_password(req: HttpRequest, form: SignedInForm) -> Result<HttpResponse, AppError> {
+    match try_change_password(&form, &client_info(&req).address).await? {
         Ok(()) => Ok(see_other("/settings?password=1")),
         Err((status, errors)) => {
             let errors = FormErrors {
                 password: errors,
                 ..FormErrors::default()
             };
-            settings_page(&context, &state, &user, false, errors, None, status).await
+            settings_page(&form.context, &form.user, None, false, errors, None, status).await
         }
     }
 }
@@ -299,54 +287,34 @@ async fn change_password(
 /// Checks the form, then the current password (counted like a sign-in, so a borrowed session
 /// cannot be used to guess it), then stores the new hash and ends every other session.
 async fn try_change_password(
-    state: &AppState,
-    user: &SessionUser,
+    form: &SignedInForm,
     address: &str,
-    current: &str,
-    new: &str,
-    confirm: &str,
 ) -> Result<Result<(), (StatusCode, ChangeErrors)>, AppError> {
+    let (state, user) = (&form.context.state, &form.user);
+    let current = form.fields.get("current_password");
+    let new = form.fields.get("new_password");
+    let confirm = form.fields.get("confirm_password");
     if let Err(errors) = password::check_change(current, new, confirm) {
         return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, errors)));
     }
-    let subjects = rate_limit::sign_in_subjects(&user.username, address);
-    let forgiven = subjects
-        .first()
-        .map(|(subject, _)| subject.clone())
-        .unwrap_or_default();
-    let now = state.clock.now().naive_utc();
-    let reservation = state
-        .write(move |conn| Ok(service::reserve_attempt(conn, &subjects, now)?))
-        .await?;
-    let reserved = match reservation {
-        Ok(reserved) => reserved,
-        Err(wait) => {
+    let given = current.to_owned();
+    let (reserved, forgiven) = match check_own_password(state, user, address, given).await? {
+        OwnPassword::Right { reserved, forgiven } => (reserved, forgiven),
+        OwnPassword::Wait(wait) => {
             let errors = ChangeErrors {
-                current: Some(format!(
-                    "Too many wrong passwords. Try again in {}.",
-                    rate_limit::describe_wait(wait)
-                )),
+                current: Some(format!("Too many wrong passwords. Try again in {wait}.")),
                 ..ChangeErrors::default()
             };
             return Ok(Err((StatusCode::TOO_MANY_REQUESTS, errors)));
         }
+        OwnPassword::Wrong => {
+            let errors = ChangeErrors {
+                current: Some("That is not your current password.".into()),
+                ..ChangeErrors::default()
+            };
+            return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, errors)));
+        }
     };
-    let user_id = user.user_id.clone();
-    let stored = state
-        .read(move |conn| Ok(sessions::password_hash(conn, &user_id)?))
-        .await?;
-    let current = current.to_owned();
-    let matches = state
-        .password_work
-        .run(move || password::verify(&current, &stored))
-        .await?;
-    if !matches {
-        let errors = ChangeErrors {
-            current: Some("That is not your current password.".into()),
-            ..ChangeErrors::default()
-        };
-        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, errors)));
-    }
     let new = new.to_owned();
     let new_hash = state
         .password_work
@@ -362,15 +330,61 @@ async fn try_change_password(
     Ok(Ok(()))
 }
 
+/// A signed-in user's own password, checked like a sign-in (so a borrowed session cannot be
+/// used to guess it).
+enum OwnPassword {
+    /// Too many wrong passwords just now: try again after this long (in words).
+    Wait(String),
+    Wrong,
+    /// The right password: the attempt reserved for it is released (`forgiven`) in the write
+    /// that follows.
+    Right {
+        reserved: Vec<String>,
+        forgiven: String,
+    },
+}
+
+async fn check_own_password(
+    state: &AppState,
+    user: &SessionUser,
+    address: &str,
+    given: String,
+) -> Result<OwnPassword, AppError> {
+    let subjects = rate_limit::sign_in_subjects(&user.username, address);
+    let forgiven = subjects
+        .first()
+        .map(|(subject, _)| subject.clone())
+        .unwrap_or_default();
+    let now = state.clock.now().naive_utc();
+    let reservation = state
+        .write(move |conn| Ok(service::reserve_attempt(conn, &subjects, now)?))
+        .await?;
+    let reserved = match reservation {
+        Ok(reserved) => reserved,
+        Err(wait) => return Ok(OwnPassword::Wait(rate_limit::describe_wait(wait))),
+    };
+    let user_id = user.user_id.clone();
+    let stored = state
+        .read(move |conn| Ok(sessions::password_hash(conn, &user_id)?))
+        .await?;
+    let matches = state
+        .password_work
+        .run(move || password::verify(&given, &stored))
+        .await?;
+    Ok(if matches {
+        OwnPassword::Right { reserved, forgiven }
+    } else {
+        OwnPassword::Wrong
+    })
+}
+
 /// "My data": everything stored about the user, as a JSON download.
 #[get("/settings/data")]
-async fn download_data(
-    SignedIn { user, .. }: SignedIn,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
+async fn download_data(SignedIn { context, user, .. }: SignedIn) -> Result<HttpResponse, AppError> {
     let user_id = user.user_id.clone();
-    let now = state.clock.now().naive_utc();
-    let data = state
+    let now = context.state.clock.now().naive_utc();
+    let data = context
+        .state
         .read(move |conn| Ok(data::export(conn, &user_id, now)?))
         .await?;
     let body = serde_json::to_vec_pretty(&data).map_err(AppError::DataExport)?;
@@ -389,23 +403,16 @@ async fn download_data(
 /// "Delete my account": the password again, checked like a sign-in (so a borrowed session
 /// cannot guess it), then one transaction removes everything.
 #[post("/settings/delete")]
-async fn delete_account(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    SignedInForm {
-        context,
-        user,
-        fields,
-    }: SignedInForm,
-) -> Result<HttpResponse, AppError> {
+async fn delete_account(req: HttpRequest, form: SignedInForm) -> Result<HttpResponse, AppError> {
+    let (context, user) = (&form.context, &form.user);
     let refuse = |message: String, status: StatusCode| {
         let errors = FormErrors {
             delete: Some(message),
             ..FormErrors::default()
         };
-        settings_page(&context, &state, &user, false, errors, None, status)
+        settings_page(context, user, None, false, errors, None, status)
     };
-    let given = fields.get("delete_password").to_owned();
+    let given = form.fields.get("delete_password").to_owned();
     if given.is_empty() {
         return refuse(
             "Enter your password to delete your account.".into(),
@@ -413,45 +420,22 @@ async fn delete_account(
         )
         .await;
     }
-    let subjects = rate_limit::sign_in_subjects(&user.username, &client_info(&req).address);
-    let forgiven = subjects
-        .first()
-        .map(|(subject, _)| subject.clone())
-        .unwrap_or_default();
-    let now = state.clock.now().naive_utc();
-    let reservation = state
-        .write(move |conn| Ok(service::reserve_attempt(conn, &subjects, now)?))
-        .await?;
-    let reserved = match reservation {
-        Ok(reserved) => reserved,
-        Err(wait) => {
-            return refuse(
-                format!(
-                    "Too many wrong passwords. Try again in {}.",
-                    rate_limit::describe_wait(wait)
-                ),
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await;
-        }
-    };
+    let address = client_info(&req).address;
+    let (reserved, forgiven) =
+        match check_own_password(&context.state, user, &address, given).await? {
+            OwnPassword::Right { reserved, forgiven } => (reserved, forgiven),
+            OwnPassword::Wait(wait) => {
+                let message = format!("Too many wrong passwords. Try again in {wait}.");
+                return refuse(message, StatusCode::TOO_MANY_REQUESTS).await;
+            }
+            OwnPassword::Wrong => {
+                let message = "That is not your password; nothing was deleted.".into();
+                return refuse(message, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        };
     let user_id = user.user_id.clone();
-    let stored = state
-        .read(move |conn| Ok(sessions::password_hash(conn, &user_id)?))
-        .await?;
-    let matches = state
-        .password_work
-        .run(move || password::verify(&given, &stored))
-        .await?;
-    if !matches {
-        return refuse(
-            "That is not your password; nothing was deleted.".into(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let user_id = user.user_id.clone();
-    let deleted = state
+    let deleted = context
+        .state
         .write(move |conn| {
             // The right password: the attempt is forgiven, as a sign-in's would be.
             service::release_attempt(conn, &reserved, &forgiven)?;
@@ -478,7 +462,7 @@ async fn delete_account(
     let mut response = context.html(StatusCode::OK, page.render()?);
     response.add_cookie(&removal_cookie(SESSION_COOKIE)).ok();
     response
-        .add_cookie(&csrf_cookie(new_csrf_token(), state.secure_cookies))
+        .add_cookie(&csrf_cookie(new_csrf_token(), context.state.secure_cookies))
         .ok();
     Ok(response)
 }

@@ -4,41 +4,39 @@
 /// Longest summary stored, in characters.
 const MAX_CHARS: usize = 64;
 
+/// Browsers by what their header holds, the first that matches wins (Edge and Opera also say
+/// "Chrome", Chrome also says "Safari").
+const BROWSERS: &[(&[&str], &str)] = &[
+    (&["Edg/", "EdgA/", "EdgiOS/"], "Edge"),
+    (&["OPR/", "Opera"], "Opera"),
+    (&["Firefox/", "FxiOS/"], "Firefox"),
+    (&["Chromium/"], "Chromium"),
+    (&["Chrome/", "CriOS/"], "Chrome"),
+    (&["Safari/"], "Safari"),
+    (&["curl/"], "curl"),
+];
+
+/// Systems the same way (Android also says "Linux", iOS "Mac OS X").
+const SYSTEMS: &[(&[&str], &str)] = &[
+    (&["Android"], "Android"),
+    (&["iPhone", "iPad"], "iOS"),
+    (&["Windows"], "Windows"),
+    (&["CrOS"], "ChromeOS"),
+    (&["Macintosh", "Mac OS X"], "macOS"),
+    (&["Linux"], "Linux"),
+];
+
 /// "Browser on system", whichever parts can be recognised.
 pub fn summarize(user_agent: &str) -> String {
     let has = |needle: &str| user_agent.contains(needle);
-    let browser = if has("Edg/") || has("EdgA/") || has("EdgiOS/") {
-        Some("Edge")
-    } else if has("OPR/") || has("Opera") {
-        Some("Opera")
-    } else if has("Firefox/") || has("FxiOS/") {
-        Some("Firefox")
-    } else if has("Chromium/") {
-        Some("Chromium")
-    } else if has("Chrome/") || has("CriOS/") {
-        Some("Chrome")
-    } else if has("Safari/") {
-        Some("Safari")
-    } else if has("curl/") {
-        Some("curl")
-    } else {
-        None
+    let first_known = |known: &[(&[&str], &'static str)]| {
+        known
+            .iter()
+            .find(|(marks, _)| marks.iter().any(|&mark| has(mark)))
+            .map(|(_, name)| *name)
     };
-    let system = if has("Android") {
-        Some("Android")
-    } else if has("iPhone") || has("iPad") {
-        Some("iOS")
-    } else if has("Windows") {
-        Some("Windows")
-    } else if has("CrOS") {
-        Some("ChromeOS")
-    } else if has("Macintosh") || has("Mac OS X") {
-        Some("macOS")
-    } else if has("Linux") {
-        Some("Linux")
-    } else {
-        None
-    };
+    let browser = first_known(BROWSERS);
+    let system = first_known(SYSTEMS);
     let summary = match (browser, system) {
         (Some(browser), Some(system)) => format!("{browser} on {system}"),
         (Some(browser), None) => browser.to_owned(),

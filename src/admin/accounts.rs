@@ -7,7 +7,6 @@ use super::queries;
 use crate::accounts::deletion;
 use crate::accounts::reset::{self, RESET_VALID_HOURS};
 use crate::accounts::service::AccountError;
-use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::client::client_info;
 use crate::web::error::AppError;
@@ -32,17 +31,17 @@ struct ResetLinkPage {
 #[post("/users/{id}/reset-link")]
 async fn make_reset_link(
     req: HttpRequest,
-    state: web::Data<AppState>,
     path: web::Path<String>,
     SignedInForm { context, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
     let user_id = path.into_inner();
-    let now = state.clock.now().naive_utc();
-    let link = state
+    let now = context.state.clock.now().naive_utc();
+    let link = context
+        .state
         .write(move |conn| Ok(reset::create_link(conn, &user_id, now)?))
         .await?;
     let client = client_info(&req);
-    let scheme = if state.secure_cookies {
+    let scheme = if context.state.secure_cookies {
         "https"
     } else {
         client.scheme.as_str()
@@ -83,12 +82,12 @@ const LAST_ADMIN: &str = "Nothing changed: this is the last admin who can sign i
 #[get("/users/{id}/delete")]
 async fn confirm_delete(
     ctx: PageContext,
-    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let lookup = id.clone();
-    let (username, is_admin) = state
+    let (username, is_admin) = ctx
+        .state
         .read(move |conn| Ok(queries::account_name_and_role(conn, &lookup)?))
         .await?
         .ok_or(AppError::NotFound)?;
@@ -107,13 +106,13 @@ async fn confirm_delete(
 /// Deletes the account and everything it holds (see `accounts::deletion`).
 #[post("/users/{id}/delete")]
 async fn delete_user(
-    state: web::Data<AppState>,
     path: web::Path<String>,
     SignedInForm { context, user, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let target = id.clone();
-    let outcome = state
+    let outcome = context
+        .state
         .write(move |conn| match deletion::delete_account(conn, &target) {
             Ok(username) => Ok(Ok(username)),
             Err(AccountError::LastAdmin) => Ok(Err(queries::account_name_and_role(conn, &target)?

@@ -2,7 +2,6 @@
 
 use super::manage::{Notice, Outcome};
 use super::queries::flags::{FlagRow, Resolve, Show, list_flags, resolve};
-use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
@@ -72,12 +71,11 @@ const SHARED_LEECH_USERS: i64 = 2;
 #[get("/flags")]
 async fn flags_page(
     ctx: PageContext,
-    state: web::Data<AppState>,
     query: web::Query<FlagsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let query = query.into_inner();
     let show = show_from(query.show.as_deref());
-    let (flags, leeches) = state
+    let (flags, leeches) = ctx
+        .state
         .read(move |conn| {
             Ok((
                 list_flags(conn, show)?,
@@ -110,12 +108,12 @@ async fn flags_page(
 
 #[post("/flags/{id}/resolve")]
 async fn resolve_flag(
-    state: web::Data<AppState>,
     path: web::Path<String>,
-    SignedInForm { user, fields, .. }: SignedInForm,
+    form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
     let flag_id = path.into_inner();
-    let admin_id = user.user_id.clone();
+    let admin_id = form.user.user_id.clone();
+    let state = &form.context.state;
     let now = state.clock.now().naive_utc();
     let outcome = state
         .write(move |conn| Ok(resolve(conn, &flag_id, &admin_id, now)?))
@@ -123,7 +121,7 @@ async fn resolve_flag(
     if outcome == Resolve::NotFound {
         return Err(AppError::NotFound);
     }
-    let show = match show_from(Some(fields.get("show"))) {
+    let show = match show_from(Some(form.fields.get("show"))) {
         Show::All => "show=all&",
         Show::Open => "",
     };

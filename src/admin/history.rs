@@ -1,7 +1,6 @@
 //! Import history: every import, from the web or the command line, with its files' hashes.
 
 use super::queries::history::load_runs;
-use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
@@ -43,8 +42,8 @@ struct HistoryPage {
 }
 
 #[get("/imports")]
-async fn history(ctx: PageContext, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let rows = state.read(|conn| Ok(load_runs(conn, None)?)).await?;
+async fn history(ctx: PageContext) -> Result<HttpResponse, AppError> {
+    let rows = ctx.state.read(|conn| Ok(load_runs(conn, None)?)).await?;
     let runs = rows
         .into_iter()
         .map(|(id, started, _, actor, source, files, counts)| RunView {
@@ -75,13 +74,10 @@ struct RunPage {
 }
 
 #[get("/imports/{id}")]
-async fn run_details(
-    ctx: PageContext,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+async fn run_details(ctx: PageContext, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let row = state
+    let row = ctx
+        .state
         .read(move |conn| Ok(load_runs(conn, Some(&id))?.into_iter().next()))
         .await?
         .ok_or(AppError::NotFound)?;

@@ -1,6 +1,5 @@
 //! `/admin`: where the admin pages start.
 
-use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
@@ -18,8 +17,9 @@ struct OverviewPage {
 }
 
 #[get("")]
-async fn overview(ctx: PageContext, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let (questions, sets, open_flags) = state
+async fn overview(ctx: PageContext) -> Result<HttpResponse, AppError> {
+    let (questions, sets, open_flags) = ctx
+        .state
         .read(|conn| {
             let summaries = crate::bank::queries::set_summaries(conn)?;
             let open_flags = super::queries::open_flag_count(conn)?;

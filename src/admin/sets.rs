@@ -68,12 +68,8 @@ struct SetsPage {
 }
 
 #[get("/sets")]
-async fn sets_page(
-    ctx: PageContext,
-    state: web::Data<AppState>,
-    query: web::Query<Outcome>,
-) -> Result<HttpResponse, AppError> {
-    let sets = state.read(|conn| Ok(list_sets(conn)?)).await?;
+async fn sets_page(ctx: PageContext, query: web::Query<Outcome>) -> Result<HttpResponse, AppError> {
+    let sets = ctx.state.read(|conn| Ok(list_sets(conn)?)).await?;
     let page = SetsPage {
         nav: ctx.nav(),
         csrf: ctx.csrf.clone(),
@@ -95,12 +91,12 @@ struct SetPage {
 #[get("/sets/{slug}")]
 async fn set_page(
     ctx: PageContext,
-    state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<Outcome>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    let set = state
+    let set = ctx
+        .state
         .read(move |conn| set_detail(conn, &slug)?.ok_or(AppError::NotFound))
         .await?;
     let page = SetPage {
@@ -112,14 +108,15 @@ async fn set_page(
     Ok(ctx.html(StatusCode::OK, page.render()?))
 }
 
-/// `_form` is the checked form (its extractor did the work).
+/// `form` is the checked form (its extractor did the work); only its state is used here.
 async fn change_set(
-    state: web::Data<AppState>,
     slug: String,
-    _form: SignedInForm,
+    form: SignedInForm,
     enabled: bool,
 ) -> Result<HttpResponse, AppError> {
-    let change = state
+    let change = form
+        .context
+        .state
         .write(move |conn| Ok(set_enabled(conn, &slug, enabled)?))
         .await?;
     let notice = if enabled {
@@ -134,33 +131,29 @@ async fn change_set(
 }
 
 #[post("/sets/{slug}/enable")]
-async fn enable_set(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: SignedInForm,
-) -> Result<HttpResponse, AppError> {
-    change_set(state, path.into_inner(), form, true).await
+async fn enable_set(path: web::Path<String>, form: SignedInForm) -> Result<HttpResponse, AppError> {
+    change_set(path.into_inner(), form, true).await
 }
 
 #[post("/sets/{slug}/disable")]
 async fn disable_set(
-    state: web::Data<AppState>,
     path: web::Path<String>,
     form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    change_set(state, path.into_inner(), form, false).await
+    change_set(path.into_inner(), form, false).await
 }
 
-/// `_form` is the checked form (its extractor did the work).
+/// `form` is the checked form (its extractor did the work); only its state is used here.
 async fn change_question(
-    state: web::Data<AppState>,
     (set, id): (String, String),
-    _form: SignedInForm,
+    form: SignedInForm,
     retire: bool,
 ) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now().naive_utc();
+    let now = form.context.state.clock.now().naive_utc();
     let key = format!("{set}/{id}");
-    let change = state
+    let change = form
+        .context
+        .state
         .write(move |conn| Ok(set_question_retired(conn, &key, retire.then_some(now))?))
         .await?;
     let notice = if retire {
@@ -179,20 +172,18 @@ async fn change_question(
 
 #[post("/questions/{set}/{id}/retire")]
 async fn retire_question(
-    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    change_question(state, path.into_inner(), form, true).await
+    change_question(path.into_inner(), form, true).await
 }
 
 #[post("/questions/{set}/{id}/restore")]
 async fn restore_question(
-    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    change_question(state, path.into_inner(), form, false).await
+    change_question(path.into_inner(), form, false).await
 }
 
 /// A YAML file to download.

@@ -5,7 +5,6 @@
 
 use super::manage::{Notice, Outcome};
 use super::queries::users::{Refusal, UserAction, UserChange, UserRow, apply, list_users};
-use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
@@ -79,10 +78,9 @@ struct UsersPage {
 #[get("/users")]
 async fn users_page(
     ctx: PageContext,
-    state: web::Data<AppState>,
     query: web::Query<Outcome>,
 ) -> Result<HttpResponse, AppError> {
-    let users = state.read(|conn| Ok(list_users(conn)?)).await?;
+    let users = ctx.state.read(|conn| Ok(list_users(conn)?)).await?;
     let page = UsersPage {
         nav: ctx.nav(),
         csrf: ctx.csrf.clone(),
@@ -104,14 +102,14 @@ async fn users_page(
 }
 
 async fn change_user(
-    state: web::Data<AppState>,
     user_id: String,
-    SignedInForm { user, .. }: SignedInForm,
+    SignedInForm { context, user, .. }: SignedInForm,
     action: UserAction,
 ) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now().naive_utc();
+    let now = context.state.clock.now().naive_utc();
     let myself = user.user_id == user_id;
-    let change = state
+    let change = context
+        .state
         .write(move |conn| Ok(apply(conn, &user_id, action, now)?))
         .await?;
     match change {
@@ -129,7 +127,6 @@ async fn change_user(
 /// `POST /admin/users/{id}/make-admin`, `revoke-admin`, `disable` or `enable`.
 #[post("/users/{id}/{action}")]
 async fn user_action(
-    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
@@ -141,7 +138,7 @@ async fn user_action(
         "enable" => UserAction::Enable,
         _ => return Err(AppError::NotFound),
     };
-    change_user(state, id, form, action).await
+    change_user(id, form, action).await
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -5,7 +5,7 @@
 use super::queries::QuestionListItem;
 use super::render::SanitizedHtml;
 use crate::db::DbConnection;
-use crate::db::schema::{app_locks, questions, topics};
+use crate::db::schema::{app_locks, questions};
 use diesel::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -85,21 +85,14 @@ impl BankSnapshot {
     }
 
     fn load(conn: &mut DbConnection, generation: i64) -> QueryResult<BankSnapshot> {
-        let topic_rows = topics::table
-            .select((
-                topics::id,
-                topics::title,
-                topics::parent_id,
-                topics::position,
-            ))
-            .load::<(String, String, Option<String>, i32)>(conn)?;
+        let topic_rows = super::queries::stored_topics(conn)?;
         let topic_position: HashMap<String, i32> = topic_rows
             .iter()
             .map(|(id, _, _, position)| (id.clone(), *position))
             .collect();
         let topics: HashMap<String, (String, Option<String>)> = topic_rows
             .into_iter()
-            .map(|(id, title, parent, _)| (id, (title, parent)))
+            .map(|(id, parent, title, _)| (id, (title, parent)))
             .collect();
         let sets: HashMap<String, (String, bool)> = super::queries::set_switches(conn)?
             .into_iter()

@@ -1,7 +1,7 @@
 //! Read queries over the bank.
 
 use crate::db::DbConnection;
-use crate::db::schema::{question_sets, questions};
+use crate::db::schema::{question_sets, questions, topics};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -35,6 +35,21 @@ pub fn set_summaries(conn: &mut DbConnection) -> QueryResult<Vec<SetSummary>> {
             title,
         })
         .collect())
+}
+
+/// A topic as stored: id, parent id, title, position among its siblings.
+pub type StoredTopic = (String, Option<String>, String, i32);
+
+/// Every stored topic, in no particular order.
+pub fn stored_topics(conn: &mut DbConnection) -> QueryResult<Vec<StoredTopic>> {
+    topics::table
+        .select((
+            topics::id,
+            topics::parent_id,
+            topics::title,
+            topics::position,
+        ))
+        .load::<StoredTopic>(conn)
 }
 
 /// Slugs and titles of every set, in roadmap order.

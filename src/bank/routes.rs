@@ -2,7 +2,6 @@
 
 use super::cache::CachedQuestion;
 use super::queries::{self, SetSummary};
-use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
@@ -21,12 +20,15 @@ struct HomePage {
 }
 
 #[get("/")]
-async fn home(ctx: PageContext, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn home(ctx: PageContext) -> Result<HttpResponse, AppError> {
     let counts = match &ctx.user {
-        Some(user) => Some(crate::practice::state::today_counts(&state, user).await?),
+        Some(user) => Some(crate::practice::state::today_counts(&ctx.state, user).await?),
         None => None,
     };
-    let sets = state.read(|conn| Ok(queries::set_summaries(conn)?)).await?;
+    let sets = ctx
+        .state
+        .read(|conn| Ok(queries::set_summaries(conn)?))
+        .await?;
     let total_questions = sets.iter().map(|s| s.questions).sum();
     let body = HomePage {
         nav: ctx.nav(),
@@ -114,7 +116,6 @@ fn matches_filter(candidate: &CachedQuestion, filter: &queries::BrowseFilter) ->
 #[get("/questions")]
 async fn browse(
     ctx: PageContext,
-    state: web::Data<AppState>,
     query: web::Query<BrowseQuery>,
 ) -> Result<HttpResponse, AppError> {
     use super::model::{Difficulty, Kind};
@@ -132,10 +133,11 @@ async fn browse(
         .take(200)
         .collect();
     let page = query.page.unwrap_or(1).clamp(1, 10_000);
-    let cache = std::sync::Arc::clone(&state.bank);
+    let cache = std::sync::Arc::clone(&ctx.state.bank);
     let lookup = filter.clone();
     let words = search.clone();
-    let (items, total, sets, topics) = state
+    let (items, total, sets, topics) = ctx
+        .state
         .read(move |conn| {
             let bank = cache.snapshot(conn)?;
             let offset = usize::try_from((page - 1) * PAGE_SIZE).unwrap_or(usize::MAX);
@@ -299,17 +301,17 @@ fn your_progress(
 #[get("/questions/{set}/{id}")]
 async fn question(
     ctx: PageContext,
-    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (set, id) = path.into_inner();
     let key = format!("{set}/{id}");
-    let cache = std::sync::Arc::clone(&state.bank);
+    let cache = std::sync::Arc::clone(&ctx.state.bank);
     let user_id = ctx.user.as_ref().map(|u| u.user_id.clone());
     let nav = ctx.nav();
     let csrf = ctx.csrf.clone();
     let lookup = key.clone();
-    let (bank, progress) = state
+    let (bank, progress) = ctx
+        .state
         .read(move |conn| {
             let bank = cache.snapshot(conn)?;
             let question = bank.by_key(&lookup).ok_or(AppError::NotFound)?;

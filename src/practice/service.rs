@@ -54,11 +54,30 @@ type CardColumns = (
     i32,
 );
 
-/// Declares `CARD_COLUMNS`, the card columns [`CardState`] is read from, naming each once for
-/// both the constant's type and its value.
+/// A card's schedule as stored (every column but its version): what "My data" exports and
+/// what the tests compare.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Queryable)]
+pub struct StoredSchedule {
+    pub repetitions: i32,
+    pub interval_days: i32,
+    pub easiness_hundredths: i32,
+    pub due_day: Option<NaiveDate>,
+    pub lapses: i32,
+    pub review_count: i32,
+    pub last_reviewed_at: Option<NaiveDateTime>,
+    pub suspended: bool,
+    pub buried_until: Option<NaiveDate>,
+}
+
+/// Declares `SCHEDULE_COLUMNS` ([`StoredSchedule`]'s) and `CARD_COLUMNS` (those and the
+/// version, what [`CardState`] is read from), naming each column once for both the constants'
+/// types and their values.
 macro_rules! card_columns {
     ($($column:ident),* $(,)?) => {
-        const CARD_COLUMNS: ($(cards::$column,)*) = ($(cards::$column,)*);
+        /// The columns of a [`StoredSchedule`], in its order.
+        pub const SCHEDULE_COLUMNS: ($(cards::$column,)*) = ($(cards::$column,)*);
+        const CARD_COLUMNS: ($(cards::$column,)* cards::version) =
+            ($(cards::$column,)* cards::version);
     };
 }
 
@@ -72,7 +91,6 @@ card_columns!(
     last_reviewed_at,
     suspended,
     buried_until,
-    version,
 );
 
 fn to_u32(value: i32) -> u32 {

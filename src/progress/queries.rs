@@ -120,14 +120,7 @@ pub fn day_totals(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Day
 
 /// The topic tree as stored.
 pub fn topic_rows(conn: &mut DbConnection) -> QueryResult<Vec<TopicRow>> {
-    Ok(topics::table
-        .select((
-            topics::id,
-            topics::parent_id,
-            topics::title,
-            topics::position,
-        ))
-        .load::<(String, Option<String>, String, i32)>(conn)?
+    Ok(crate::bank::queries::stored_topics(conn)?
         .into_iter()
         .map(|(id, parent_id, title, position)| TopicRow {
             id,

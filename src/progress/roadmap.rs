@@ -240,20 +240,11 @@ pub fn topic_level_counts(areas: &[AreaNode]) -> LevelCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
     use proptest::prelude::*;
 
     fn card(id: &str, graded: bool, reps: i32, interval: i32) -> CardFacts {
-        CardFacts {
-            question_id: id.into(),
-            due_day: graded.then(|| NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()),
-            repetitions: reps,
-            interval_days: interval,
-            suspended: false,
-            buried_until: None,
-            last_reviewed_at: None,
-            lapses: 0,
-        }
+        let due = graded.then_some("2026-12-07");
+        crate::progress::stats::tests::card(id, due, reps, interval)
     }
 
     fn topic(id: &str, parent: Option<&str>, position: i32) -> TopicRow {

@@ -8,7 +8,6 @@ use super::readiness::{FINAL_REVIEW_DAYS, FINAL_REVIEW_TOPIC, Plan, Share};
 use super::roadmap::{AreaNode, Level, LevelCounts};
 use super::service::{self, FinalItem, LeechItem, PlanApplied, ReadinessFigures};
 use super::stats::{self, Heatmap, PassCount};
-use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
@@ -105,11 +104,8 @@ struct StatsPage {
 }
 
 #[get("/progress")]
-async fn stats_page(
-    SignedIn { context, user }: SignedIn,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let (bank, data) = cache::load(&state, &user).await?;
+async fn stats_page(SignedIn { context, user }: SignedIn) -> Result<HttpResponse, AppError> {
+    let (bank, data) = cache::load(&context.state, &user).await?;
     let figures = data.stats(&bank, &user.user_id);
     let readiness = figures.readiness.map(|(days_left, share)| ReadinessGlance {
         days_left,
@@ -171,11 +167,8 @@ impl RoadmapBody<'_> {
 }
 
 #[get("/progress/roadmap")]
-async fn roadmap_page(
-    SignedIn { context, user }: SignedIn,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let (bank, data) = cache::load(&state, &user).await?;
+async fn roadmap_page(SignedIn { context, user }: SignedIn) -> Result<HttpResponse, AppError> {
+    let (bank, data) = cache::load(&context.state, &user).await?;
     let body = data.roadmap_body(&bank, &user.user_id, |(areas, topic_counts)| {
         render_sized(&RoadmapBody {
             areas,
@@ -293,11 +286,10 @@ fn plan_view(figures: &ReadinessFigures) -> PlanView {
 #[get("/progress/readiness")]
 async fn readiness_page(
     SignedIn { context, user }: SignedIn,
-    state: web::Data<AppState>,
     query: web::Query<ReadinessQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (bank, data) = cache::load(&state, &user).await?;
-    let now = state.clock.now().naive_utc();
+    let (bank, data) = cache::load(&context.state, &user).await?;
+    let now = context.state.clock.now().naive_utc();
     let loaded = &data.loaded;
     let figures = data.readiness(&bank, &user.user_id, now);
     let page = match figures.as_ref() {
@@ -350,13 +342,13 @@ async fn readiness_page(
 /// "Use this plan": sets the daily limit of new questions to the plan's figure.
 #[post("/progress/readiness/plan")]
 async fn apply_plan(
-    state: web::Data<AppState>,
-    SignedInForm { user, .. }: SignedInForm,
+    SignedInForm { context, user, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
-    let bank = state.bank_at(user.bank_generation).await?;
-    let now = state.clock.now();
+    let bank = context.state.bank_at(user.bank_generation).await?;
+    let now = context.state.clock.now();
     let user_id = user.user_id.clone();
-    let applied = state
+    let applied = context
+        .state
         .write(move |conn| Ok(service::apply_plan(conn, &bank, &user_id, now)?))
         .await?;
     Ok(see_other(&match applied {
@@ -387,18 +379,18 @@ struct TopicParam {
 #[get("/progress/leech/{set}/{id}")]
 async fn leech_notice(
     SignedIn { context, user }: SignedIn,
-    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: web::Query<TopicParam>,
 ) -> Result<HttpResponse, AppError> {
     let (set, id) = path.into_inner();
-    let bank = state.bank_at(user.bank_generation).await?;
+    let bank = context.state.bank_at(user.bank_generation).await?;
     let question = bank
         .by_key(&format!("{set}/{id}"))
         .ok_or(AppError::NotFound)?;
     let user_id = user.user_id.clone();
     let question_id = question.id.clone();
-    let failures = state
+    let failures = context
+        .state
         .read(move |conn| Ok(service::leech_failures(conn, &user_id, &question_id)?))
         .await?;
     // Unsuspended since (or never a leech): nothing to explain, the question page says the rest.
@@ -437,12 +429,10 @@ fn download(content_type: &str, filename: &str, body: Vec<u8>) -> HttpResponse {
 
 /// The review log as CSV.
 #[get("/progress/reviews.csv")]
-async fn review_log(
-    SignedIn { user, .. }: SignedIn,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
+async fn review_log(SignedIn { context, user }: SignedIn) -> Result<HttpResponse, AppError> {
     let user_id = user.user_id.clone();
-    let body = state
+    let body = context
+        .state
         .read(move |conn| service::review_log_csv(conn, &user_id))
         .await?;
     Ok(download(
@@ -454,13 +444,11 @@ async fn review_log(
 
 /// The active sets as a file Anki imports.
 #[get("/progress/anki.txt")]
-async fn anki_export(
-    SignedIn { user, .. }: SignedIn,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let bank = state.bank_at(user.bank_generation).await?;
+async fn anki_export(SignedIn { context, user }: SignedIn) -> Result<HttpResponse, AppError> {
+    let bank = context.state.bank_at(user.bank_generation).await?;
     let user_id = user.user_id.clone();
-    let settings = state
+    let settings = context
+        .state
         .read(move |conn| Ok(crate::accounts::service::load_settings(conn, &user_id)?))
         .await?;
     let body = service::anki_file(&bank, &settings, &user.user_id)?;

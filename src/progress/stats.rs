@@ -421,7 +421,7 @@ pub fn duration_words(seconds: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::sm2::DayClock;
     use chrono::{TimeZone, Utc};
@@ -440,7 +440,8 @@ mod tests {
         }
     }
 
-    fn card(id: &str, due: Option<&str>, reps: i32, interval: i32) -> CardFacts {
+    /// A card of `id`, due on `due` (never graded without one); also the roadmap's tests.
+    pub(crate) fn card(id: &str, due: Option<&str>, reps: i32, interval: i32) -> CardFacts {
         CardFacts {
             question_id: id.into(),
             due_day: due.map(d),

@@ -18,14 +18,24 @@ use subtle::ConstantTimeEq;
 pub const SESSION_COOKIE: &str = "rehearse_session";
 pub const CSRF_COOKIE: &str = "rehearse_csrf";
 
-/// What every page needs to draw its layout: the visitor (if signed in) and the CSRF token
-/// for its forms. A new CSRF cookie is set on the response when the visitor had none.
-#[derive(Clone, Debug)]
+/// What every page needs: the visitor (if signed in), the CSRF token for its forms and the
+/// application state its handler reads through. A new CSRF cookie is set on the response when
+/// the visitor had none.
+#[derive(Clone)]
 pub struct PageContext {
     pub user: Option<SessionUser>,
     pub csrf: String,
+    pub state: web::Data<AppState>,
     new_csrf_cookie: bool,
-    secure_cookies: bool,
+}
+
+impl std::fmt::Debug for PageContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageContext")
+            .field("user", &self.user)
+            .field("new_csrf_cookie", &self.new_csrf_cookie)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PageContext {
@@ -38,7 +48,7 @@ impl PageContext {
         let mut response = HttpResponse::build(status);
         response.content_type("text/html; charset=utf-8");
         if self.new_csrf_cookie {
-            response.cookie(csrf_cookie(self.csrf.clone(), self.secure_cookies));
+            response.cookie(csrf_cookie(self.csrf.clone(), self.state.secure_cookies));
         }
         response.body(body)
     }
@@ -50,23 +60,29 @@ fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A site-wide cookie that scripts cannot read, sent over HTTPS only when `secure`.
+fn private_cookie(
+    name: &'static str,
+    value: String,
+    secure: bool,
+    same_site: SameSite,
+) -> Cookie<'static> {
+    let mut cookie = Cookie::new(name, value);
+    cookie.set_path("/");
+    cookie.set_http_only(true);
+    cookie.set_secure(secure);
+    cookie.set_same_site(same_site);
+    cookie
+}
+
 pub fn csrf_cookie(value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build(CSRF_COOKIE, value)
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Strict)
-        .finish()
+    private_cookie(CSRF_COOKIE, value, secure, SameSite::Strict)
 }
 
 pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token)
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Lax)
-        .max_age(CookieDuration::days(service::ABSOLUTE_EXPIRY_DAYS))
-        .finish()
+    let mut cookie = private_cookie(SESSION_COOKIE, token, secure, SameSite::Lax);
+    cookie.set_max_age(CookieDuration::days(service::ABSOLUTE_EXPIRY_DAYS));
+    cookie
 }
 
 pub fn removal_cookie(name: &'static str) -> Cookie<'static> {
@@ -117,7 +133,7 @@ impl FromRequest for PageContext {
         let req = req.clone();
         Box::pin(async move {
             let user = current_user(&req).await?;
-            let secure_cookies = app_state(&req)?.secure_cookies;
+            let state = app_state(&req)?;
             let existing = req
                 .cookie(CSRF_COOKIE)
                 .map(|c| c.value().to_owned())
@@ -126,14 +142,14 @@ impl FromRequest for PageContext {
                 Some(csrf) => PageContext {
                     user,
                     csrf,
+                    state,
                     new_csrf_cookie: false,
-                    secure_cookies,
                 },
                 None => PageContext {
                     user,
                     csrf: random_token(),
+                    state,
                     new_csrf_cookie: true,
-                    secure_cookies,
                 },
             })
         })

@@ -4,9 +4,10 @@
 
 use crate::admin::{PASSWORD, admin};
 use crate::helpers::{
-    TestApp, TestClock, TestDb, Visitor, db_tests, generated_bank, hidden_value, location,
-    spawn_app_with_clock,
+    TestApp, TestClock, TestDb, Visitor, assert_page, db_tests, generated_bank, header,
+    hidden_value, location, spawn_app_with_clock,
 };
+use crate::interview::{start, step};
 use crate::practice::grade;
 use diesel::prelude::*;
 use rehearse::db::schema::{
@@ -44,22 +45,13 @@ fn site(test_db: TestDb) -> (Site, Visitor) {
     )
 }
 
-fn user_id(app: &TestApp, name: &str) -> String {
-    let mut conn = app.db.reader().unwrap();
-    users::table
-        .filter(users::username.eq(name))
-        .select(users::id)
-        .get_result(&mut *conn)
-        .unwrap()
-}
-
 fn sign_in(visitor: &Visitor, name: &str, password: &str) -> u16 {
     visitor.sign_in(name, password).status().as_u16()
 }
 
 /// The admin makes a reset link for `name`; returns its path (`/reset/…`).
 fn make_link(site: &Site, name: &str) -> String {
-    let id = user_id(&site.app, name);
+    let id = site.app.user_id(name);
     let csrf = site.root.csrf_from("/admin/users");
     let response = site
         .root
@@ -95,21 +87,12 @@ fn use_link(
     )
 }
 
-fn session_count(app: &TestApp, user: &str) -> i64 {
-    let mut conn = app.db.reader().unwrap();
-    sessions::table
-        .filter(sessions::user_id.eq(user))
-        .count()
-        .get_result(&mut *conn)
-        .unwrap()
-}
-
 fn a_reset_link_works_once_and_signs_the_user_out_everywhere(test_db: TestDb) {
     let (site, carol) = site(test_db);
-    let carol_id = user_id(&site.app, "carol");
+    let carol_id = site.app.user_id("carol");
     let laptop = site.app.new_visitor();
     assert_eq!(sign_in(&laptop, "carol", PASSWORD), 303);
-    assert_eq!(session_count(&site.app, &carol_id), 2);
+    assert_eq!(site.app.session_count(&carol_id), 2);
     let path = make_link(&site, "carol");
     // Only the token's hash is stored.
     {
@@ -132,26 +115,25 @@ fn a_reset_link_works_once_and_signs_the_user_out_everywhere(test_db: TestDb) {
         "{page}"
     );
     // Mistakes are shown beside their field, and use nothing up.
-    let mismatch = use_link(&stranger, &path, NEW_PASSWORD, "something else");
-    assert_eq!(mismatch.status(), 422);
-    assert!(mismatch.text().unwrap().contains(
-        "id=\"confirm_password-error\">The two passwords differ; type the same one twice.<"
-    ));
-    let short = use_link(&stranger, &path, "short", "short");
-    assert_eq!(short.status(), 422);
-    assert!(
-        short
-            .text()
-            .unwrap()
-            .contains("id=\"new_password-error\">Use at least 8 characters.<")
+    assert_page(
+        use_link(&stranger, &path, NEW_PASSWORD, "something else"),
+        422,
+        "id=\"confirm_password-error\">The two passwords differ; type the same one twice.<",
     );
-    assert_eq!(session_count(&site.app, &carol_id), 2);
+    assert_page(
+        use_link(&stranger, &path, "short", "short"),
+        422,
+        "id=\"new_password-error\">Use at least 8 characters.<",
+    );
+    assert_eq!(site.app.session_count(&carol_id), 2);
 
-    let done = use_link(&stranger, &path, NEW_PASSWORD, NEW_PASSWORD);
-    assert_eq!(done.status(), 200);
-    assert!(done.text().unwrap().contains("Your password is set"));
+    assert_page(
+        use_link(&stranger, &path, NEW_PASSWORD, NEW_PASSWORD),
+        200,
+        "Your password is set",
+    );
     // Signed out everywhere: both browsers are anonymous now.
-    assert_eq!(session_count(&site.app, &carol_id), 0);
+    assert_eq!(site.app.session_count(&carol_id), 0);
     for browser in [&carol, &laptop] {
         let response = browser.get("/study");
         assert_eq!(response.status(), 303);
@@ -161,16 +143,18 @@ fn a_reset_link_works_once_and_signs_the_user_out_everywhere(test_db: TestDb) {
     assert_eq!(stranger.get(&path).status(), 410);
     let again = site.app.new_visitor();
     let csrf = again.csrf_from("/signin");
-    let reused = again.post_form(
-        &path,
-        &[
-            ("csrf", csrf.as_str()),
-            ("new_password", "yet another password"),
-            ("confirm_password", "yet another password"),
-        ],
+    assert_page(
+        again.post_form(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("new_password", "yet another password"),
+                ("confirm_password", "yet another password"),
+            ],
+        ),
+        410,
+        "This link no longer works",
     );
-    assert_eq!(reused.status(), 410);
-    assert!(reused.text().unwrap().contains("This link no longer works"));
     assert_eq!(sign_in(&carol, "carol", PASSWORD), 401);
     assert_eq!(sign_in(&carol, "carol", "yet another password"), 401);
     assert_eq!(sign_in(&laptop, "carol", NEW_PASSWORD), 303);
@@ -230,34 +214,19 @@ fn a_newer_reset_link_voids_the_older_one(test_db: TestDb) {
 fn leave_traces(visitor: &Visitor) {
     grade(visitor, "alpha/q01", 4);
     grade(visitor, "alpha/q02", 1);
-    let csrf = visitor.csrf_from("/interviews/new");
-    let response = visitor.post_form(
-        "/interviews",
-        &[
-            ("csrf", csrf.as_str()),
-            ("topic", "beta"),
-            ("difficulty", "any"),
-            ("count", "1"),
-            ("timing", "untimed"),
-        ],
-    );
-    assert_eq!(response.status(), 303, "{}", response.text().unwrap());
-    let address = location(&response);
-    let page = visitor.get(&address).text().unwrap();
-    let item = hidden_value(&page, "item").unwrap();
-    let csrf = hidden_value(&page, "csrf").unwrap();
-    let response = visitor.post_form(
-        &format!("{address}/grade"),
-        &[("csrf", &csrf), ("item", &item), ("grade", "5")],
-    );
-    assert_eq!(response.status(), 303);
+    let one_question = [
+        ("topic", "beta"),
+        ("difficulty", "any"),
+        ("count", "1"),
+        ("timing", "untimed"),
+    ];
+    let address = start(visitor, &one_question);
+    step(visitor, &address, "grade", &[("grade", "5")]);
     // Switch the beta set off.
-    let settings = visitor.get("/settings").text().unwrap();
-    let csrf = hidden_value(&settings, "csrf").unwrap();
-    let response = visitor.post_form(
+    let response = visitor.submit(
+        "/settings",
         "/settings",
         &[
-            ("csrf", csrf.as_str()),
             ("new_per_day", "20"),
             ("max_reviews_per_day", "200"),
             ("timezone", "UTC"),
@@ -366,7 +335,7 @@ fn rows_of(app: &TestApp, user: &str, name: &str) -> Vec<(&'static str, i64)> {
 
 fn deleting_your_account_removes_every_row_and_frees_the_name(test_db: TestDb) {
     let (site, carol) = site(test_db);
-    let carol_id = user_id(&site.app, "carol");
+    let carol_id = site.app.user_id("carol");
     leave_traces(&carol);
     // A wrong guess from elsewhere, and a reset link, leave their own rows.
     let elsewhere = site.app.new_visitor();
@@ -380,7 +349,7 @@ fn deleting_your_account_removes_every_row_and_frees_the_name(test_db: TestDb) {
     let dave = site.app.new_visitor();
     assert_eq!(dave.sign_up("dave", PASSWORD).status(), 303);
     grade(&dave, "alpha/q01", 3);
-    let dave_id = user_id(&site.app, "dave");
+    let dave_id = site.app.user_id("dave");
     let dave_before = rows_of(&site.app, &dave_id, "dave");
 
     // The wrong password deletes nothing, and says so beside the field.
@@ -429,15 +398,15 @@ fn deleting_your_account_removes_every_row_and_frees_the_name(test_db: TestDb) {
         newcomer.sign_up("carol", "someone else entirely").status(),
         303
     );
-    assert_ne!(user_id(&site.app, "carol"), carol_id);
+    assert_ne!(site.app.user_id("carol"), carol_id);
     assert_eq!(newcomer.get("/study").status(), 200);
 }
 
 fn an_admin_deletes_an_account_but_not_the_last_admin(test_db: TestDb) {
     let (site, carol) = site(test_db);
     grade(&carol, "alpha/q01", 4);
-    let carol_id = user_id(&site.app, "carol");
-    let root_id = user_id(&site.app, "root");
+    let carol_id = site.app.user_id("carol");
+    let root_id = site.app.user_id("root");
     let page = site.root.get("/admin/users").text().unwrap();
     assert!(page.contains(&format!("href=\"/admin/users/{carol_id}/delete\"")));
     let confirm = site.root.get(&format!("/admin/users/{carol_id}/delete"));
@@ -469,27 +438,21 @@ fn an_admin_deletes_an_account_but_not_the_last_admin(test_db: TestDb) {
     );
 
     // The last admin can delete neither themselves here nor in the settings.
-    let refused = site.root.post_form(
-        &format!("/admin/users/{root_id}/delete"),
-        &[("csrf", csrf.as_str())],
+    assert_page(
+        site.root.post_form(
+            &format!("/admin/users/{root_id}/delete"),
+            &[("csrf", csrf.as_str())],
+        ),
+        409,
+        "role=\"alert\">Nothing changed: this is the last admin who can sign in.",
     );
-    assert_eq!(refused.status(), 409);
-    assert!(
-        refused
-            .text()
-            .unwrap()
-            .contains("role=\"alert\">Nothing changed: this is the last admin who can sign in.")
-    );
-    let refused = site.root.post_form(
-        "/settings/delete",
-        &[("csrf", csrf.as_str()), ("delete_password", PASSWORD)],
-    );
-    assert_eq!(refused.status(), 409);
-    assert!(
-        refused
-            .text()
-            .unwrap()
-            .contains("id=\"delete_password-error\">You are the last admin who can sign in")
+    assert_page(
+        site.root.post_form(
+            "/settings/delete",
+            &[("csrf", csrf.as_str()), ("delete_password", PASSWORD)],
+        ),
+        409,
+        "id=\"delete_password-error\">You are the last admin who can sign in",
     );
     assert_eq!(site.root.get("/admin").status(), 200);
     // With a second admin, the first may go (and is signed out).
@@ -518,12 +481,7 @@ fn my_data_holds_my_reviews_and_nothing_of_other_users(test_db: TestDb) {
     let response = carol.get("/settings/data");
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/json");
-    assert!(
-        response.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
-            .starts_with("attachment")
-    );
+    assert!(header(&response, "content-disposition").starts_with("attachment"));
     let text = response.text().unwrap();
     let data: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(data["account"]["username"], "carol");

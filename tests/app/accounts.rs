@@ -64,29 +64,12 @@ fn signing_in_returns_to_the_page_that_asked_for_it(test_db: TestDb) {
         crate::helpers::hidden_value(&form, "next").as_deref(),
         Some("/healthz")
     );
-    let csrf = crate::helpers::hidden_value(&form, "csrf").unwrap();
-    let response = app.post_form(
-        "/signin",
-        &[
-            ("username", "Linus"),
-            ("password", "kernel hacker 1991"),
-            ("csrf", &csrf),
-            ("next", "/healthz"),
-        ],
-    );
+    let response = app.sign_in_to("Linus", "kernel hacker 1991", "/healthz");
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/healthz");
     // A `next` pointing at another site is ignored.
     let other = app.new_visitor();
-    let response = other.submit(
-        "/signin",
-        "/signin",
-        &[
-            ("username", "linus"),
-            ("password", "kernel hacker 1991"),
-            ("next", "//evil.example"),
-        ],
-    );
+    let response = other.sign_in_to("linus", "kernel hacker 1991", "//evil.example");
     assert_eq!(location(&response), "/");
 }
 

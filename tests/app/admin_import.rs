@@ -4,8 +4,8 @@
 
 use crate::admin::{PASSWORD, admin};
 use crate::helpers::{
-    TestApp, TestDb, Visitor, assert_contains, copy_dir, db_tests, fixture, hidden_value,
-    import_into, location, rehearse, repo_root, snapshot, spawn_app,
+    TestApp, TestDb, Visitor, assert_contains, assert_page, copy_dir, db_tests, fixture,
+    hidden_value, import_into, location, rehearse, repo_root, snapshot, spawn_app,
 };
 use std::path::Path;
 use std::time::Instant;
@@ -180,9 +180,11 @@ fn a_stale_preview_is_refused(test_db: TestDb) {
     let page = app.get(&preview).text().unwrap();
     assert!(page.contains("The bank changed since this preview was made"));
     assert!(!page.contains("id=\"apply\""));
-    let response = app.post_form(&format!("{preview}/apply"), &[("csrf", &csrf)]);
-    assert_eq!(response.status(), 409);
-    assert!(response.text().unwrap().contains("Nothing was imported"));
+    assert_page(
+        app.post_form(&format!("{preview}/apply"), &[("csrf", &csrf)]),
+        409,
+        "Nothing was imported",
+    );
     assert_eq!(snapshot(&app.db), before);
 }
 

@@ -3,11 +3,9 @@
 
 use crate::admin::{PASSWORD, admin};
 use crate::helpers::{
-    TestApp, TestDb, Visitor, db_tests, fixture, hidden_value, location, rehearse_with_input,
-    spawn_app,
+    TestApp, TestDb, Visitor, db_tests, fixture, header, hidden_value, location,
+    rehearse_with_input, spawn_app,
 };
-use diesel::prelude::*;
-use rehearse::db::schema::{sessions, users};
 
 /// The "new" count of the study page.
 /// An app with the valid fixture, an admin `root` and a candidate `carol`, both signed in.
@@ -69,15 +67,10 @@ fn exported_sets_import_back_unchanged(test_db: TestDb) {
         let response = root.get(&format!("/admin/sets/{slug}/export"));
         assert_eq!(response.status(), 200);
         assert_eq!(
-            response.headers()["content-disposition"].to_str().unwrap(),
+            header(&response, "content-disposition"),
             format!("attachment; filename=\"{slug}.yaml\"")
         );
-        assert!(
-            response.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .starts_with("application/yaml")
-        );
+        assert!(header(&response, "content-type").starts_with("application/yaml"));
         std::fs::write(
             dir.path().join(format!("{slug}.yaml")),
             response.text().unwrap(),
@@ -86,7 +79,7 @@ fn exported_sets_import_back_unchanged(test_db: TestDb) {
     }
     let topics = root.get("/admin/topics/export");
     assert_eq!(
-        topics.headers()["content-disposition"].to_str().unwrap(),
+        header(&topics, "content-disposition"),
         "attachment; filename=\"topics.yaml\""
     );
     std::fs::copy(fixture("valid/topics.yaml"), dir.path().join("topics.yaml")).unwrap();
@@ -231,15 +224,6 @@ fn admins_see_flags_and_resolve_them(test_db: TestDb) {
     assert!(root.get("/admin").text().unwrap().contains("1 open flag."));
 }
 
-fn user_id(app: &TestApp, name: &str) -> String {
-    let mut conn = app.db.reader().unwrap();
-    users::table
-        .filter(users::username.eq(name))
-        .select(users::id)
-        .get_result(&mut *conn)
-        .unwrap()
-}
-
 fn sign_in(visitor: &Visitor, name: &str) -> reqwest::blocking::Response {
     let csrf = visitor.csrf_from("/signin");
     visitor.post_form(
@@ -261,7 +245,7 @@ fn disabling_an_account_signs_it_out_at_once(test_db: TestDb) {
     assert!(page.contains("root (you)"));
     assert!(page.contains("Disable<span class=\"visually-hidden\"> carol</span>"));
 
-    let carol_id = user_id(&app, "carol");
+    let carol_id = app.user_id("carol");
     let csrf = root.csrf_from("/admin/users");
     let response = root.post_form(
         &format!("/admin/users/{carol_id}/disable"),
@@ -276,15 +260,7 @@ fn disabling_an_account_signs_it_out_at_once(test_db: TestDb) {
     let response = carol.get("/study");
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/signin?next=%2Fstudy");
-    {
-        let mut conn = app.db.reader().unwrap();
-        let left: i64 = sessions::table
-            .filter(sessions::user_id.eq(&carol_id))
-            .count()
-            .get_result(&mut *conn)
-            .unwrap();
-        assert_eq!(left, 0);
-    }
+    assert_eq!(app.session_count(&carol_id), 0);
     assert_eq!(sign_in(&carol, "carol").status(), 401);
 
     let response = root.post_form(
@@ -304,9 +280,9 @@ fn the_last_admin_cannot_be_removed(test_db: TestDb) {
     let dave = app.new_visitor();
     assert_eq!(dave.sign_up("dave", PASSWORD).status(), 303);
     let (root_id, carol_id, dave_id) = (
-        user_id(&app, "root"),
-        user_id(&app, "carol"),
-        user_id(&app, "dave"),
+        app.user_id("root"),
+        app.user_id("carol"),
+        app.user_id("dave"),
     );
     let csrf = root.csrf_from("/admin/users");
     let post = |visitor: &Visitor, csrf: &str, id: &str, action: &str| {

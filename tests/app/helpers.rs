@@ -274,6 +274,28 @@ impl std::ops::Deref for TestApp {
 }
 
 impl TestApp {
+    /// The id of the account named `username`.
+    pub fn user_id(&self, username: &str) -> String {
+        use rehearse::db::schema::users;
+        let mut conn = self.db.reader().unwrap();
+        users::table
+            .filter(users::username.eq(username))
+            .select(users::id)
+            .get_result(&mut *conn)
+            .unwrap()
+    }
+
+    /// How many sessions the account `user_id` has, live or not.
+    pub fn session_count(&self, user_id: &str) -> i64 {
+        use rehearse::db::schema::sessions;
+        let mut conn = self.db.reader().unwrap();
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .count()
+            .get_result(&mut *conn)
+            .unwrap()
+    }
+
     /// Another browser with its own cookies.
     pub fn new_visitor(&self) -> Visitor {
         Visitor::new(&self.visitor.address)
@@ -351,30 +373,48 @@ impl Visitor {
 
     /// Signs in through the real form; the client keeps the session cookie.
     pub fn sign_in(&self, username: &str, password: &str) -> reqwest::blocking::Response {
-        let csrf = self.csrf_from("/signin");
-        self.post_form(
-            "/signin",
-            &[
-                ("username", username),
-                ("password", password),
-                ("csrf", &csrf),
-                ("next", "/"),
-            ],
-        )
+        self.sign_in_to(username, password, "/")
+    }
+
+    /// Signs in through the real form with `next`, the page to go to afterwards.
+    pub fn sign_in_to(
+        &self,
+        username: &str,
+        password: &str,
+        next: &str,
+    ) -> reqwest::blocking::Response {
+        self.send_credentials("/signin", username, password, next)
+    }
+
+    /// The sign-in or sign-up form (`path`) filled in and sent.
+    fn send_credentials(
+        &self,
+        path: &str,
+        username: &str,
+        password: &str,
+        next: &str,
+    ) -> reqwest::blocking::Response {
+        let fields = [
+            ("username", username),
+            ("password", password),
+            ("next", next),
+        ];
+        self.submit(path, path, &fields)
     }
 
     /// Signs up through the real form; the client keeps the session cookie.
     pub fn sign_up(&self, username: &str, password: &str) -> reqwest::blocking::Response {
-        let csrf = self.csrf_from("/signup");
-        self.post_form(
-            "/signup",
-            &[
-                ("username", username),
-                ("password", password),
-                ("csrf", &csrf),
-                ("next", "/"),
-            ],
-        )
+        self.sign_up_to(username, password, "/")
+    }
+
+    /// Signs up through the real form with `next`, the page to go to afterwards.
+    pub fn sign_up_to(
+        &self,
+        username: &str,
+        password: &str,
+        next: &str,
+    ) -> reqwest::blocking::Response {
+        self.send_credentials("/signup", username, password, next)
     }
 }
 
@@ -428,7 +468,16 @@ pub fn assert_page(response: reqwest::blocking::Response, status: u16, text: &st
 }
 
 pub fn location(response: &reqwest::blocking::Response) -> String {
-    response.headers()["location"].to_str().unwrap().to_owned()
+    header(response, "location").to_owned()
+}
+
+/// The value of the header `name`, or "" when the response has none.
+pub fn header<'a>(response: &'a reqwest::blocking::Response, name: &str) -> &'a str {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or("")
 }
 
 /// A clock the test moves by hand.

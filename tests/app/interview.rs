@@ -33,7 +33,7 @@ fn setup(test_db: TestDb) -> Setup {
 }
 
 /// Starts a custom interview; returns its address.
-fn start(visitor: &Visitor, fields: &[(&str, &str)]) -> String {
+pub(crate) fn start(visitor: &Visitor, fields: &[(&str, &str)]) -> String {
     let csrf = visitor.csrf_from("/interviews/new");
     let mut all = vec![("csrf", csrf.as_str())];
     all.extend_from_slice(fields);
@@ -54,7 +54,13 @@ fn current(visitor: &Visitor, address: &str) -> (String, String, String) {
     )
 }
 
-fn step(visitor: &Visitor, address: &str, action: &str, extra: &[(&str, &str)]) -> String {
+/// Sends a step (`reveal`, `grade`, `skip`) for the current question; returns where it leads.
+pub(crate) fn step(
+    visitor: &Visitor,
+    address: &str,
+    action: &str,
+    extra: &[(&str, &str)],
+) -> String {
     let (item, csrf, _) = current(visitor, address);
     let mut fields = vec![("csrf", csrf.as_str()), ("item", item.as_str())];
     fields.extend_from_slice(extra);

@@ -9,6 +9,7 @@ use crate::helpers::{
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use rehearse::db::schema::{cards, flags, questions, reviews, users};
+use rehearse::practice::service::{SCHEDULE_COLUMNS, StoredSchedule};
 use rehearse::sm2::{self, DayClock, Grade, Sm2State};
 use std::sync::Arc;
 
@@ -133,19 +134,8 @@ fn post_simple(visitor: &Visitor, path: &str) -> reqwest::blocking::Response {
     visitor.post_form(path, &[("csrf", csrf.as_str())])
 }
 
-/// A card's stored columns, read in this order.
-#[derive(Clone, Debug, PartialEq, Eq, Queryable)]
-struct CardRow {
-    repetitions: i32,
-    interval_days: i32,
-    easiness_hundredths: i32,
-    due_day: Option<NaiveDate>,
-    lapses: i32,
-    review_count: i32,
-    last_reviewed_at: Option<NaiveDateTime>,
-    suspended: bool,
-    buried_until: Option<NaiveDate>,
-}
+/// A card's stored schedule.
+type CardRow = StoredSchedule;
 
 fn card_row(app: &TestApp, username: &str, key: &str) -> Option<CardRow> {
     let mut conn = app.db.reader().unwrap();
@@ -154,17 +144,7 @@ fn card_row(app: &TestApp, username: &str, key: &str) -> Option<CardRow> {
         .inner_join(questions::table)
         .filter(users::username.eq(username))
         .filter(questions::question_key.eq(key))
-        .select((
-            cards::repetitions,
-            cards::interval_days,
-            cards::easiness_hundredths,
-            cards::due_day,
-            cards::lapses,
-            cards::review_count,
-            cards::last_reviewed_at,
-            cards::suspended,
-            cards::buried_until,
-        ))
+        .select(SCHEDULE_COLUMNS)
         .get_result::<CardRow>(&mut *conn)
         .optional()
         .unwrap()

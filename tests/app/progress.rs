@@ -5,7 +5,10 @@
 //! final review runs as a queue; a grade shows on the held pages at once; the admins see
 //! questions that are leeches for several users.
 
-use crate::helpers::{TestDb, Visitor, assert_contains, db_tests, location, spawn_app_with_clock};
+use crate::helpers::{
+    TestDb, Visitor, assert_contains, db_tests, header, location, spawn_app_with_clock,
+};
+use crate::interview::{start, step};
 use crate::practice::{open_card, post_grade, study};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -19,14 +22,6 @@ fn d(text: &str) -> NaiveDate {
 
 fn at(text: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
-}
-
-fn user_id(conn: &mut rehearse::db::DbConnection, name: &str) -> String {
-    users::table
-        .filter(users::username.eq(name))
-        .select(users::id)
-        .get_result(conn)
-        .unwrap()
 }
 
 fn question_id(conn: &mut rehearse::db::DbConnection, key: &str) -> String {
@@ -121,8 +116,8 @@ fn seed_card(
 
 /// Gives ada's alpha/q01 seven lapses (one short of a leech), due on `due`.
 fn seed_seven_lapses(app: &crate::helpers::TestApp, due: &str) {
+    let ada = app.user_id("ada");
     let mut conn = app.db.writer().unwrap();
-    let ada = user_id(&mut conn, "ada");
     let card = ("alpha/q01", 3, 10, due, false, 7, "2026-11-27 10:00");
     seed_card(&mut conn, &ada, card);
     bump(&mut conn, &ada);
@@ -138,9 +133,8 @@ fn bump(conn: &mut rehearse::db::DbConnection, user: &str) {
 /// Ada's history (bank: alpha q01–q06 in topic alpha-basics, beta q01–q02 in area beta), and
 /// bob's, which must never show on ada's pages.
 fn seed_history(app: &crate::helpers::TestApp) {
+    let (ada, bob) = (app.user_id("ada"), app.user_id("bob"));
     let mut conn = app.db.writer().unwrap();
-    let ada = user_id(&mut conn, "ada");
-    let bob = user_id(&mut conn, "bob");
     let r = |key, day, grade, before_interval, seconds| Seeded {
         key,
         day,
@@ -480,18 +474,8 @@ fn the_review_log_csv_parses_back_with_only_the_users_reviews(test_db: TestDb) {
     let (s, bob) = setup(test_db);
     let response = s.app.get("/progress/reviews.csv");
     assert_eq!(response.status(), 200);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
-    assert!(
-        response.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
-            .contains("attachment")
-    );
+    assert!(header(&response, "content-type").starts_with("text/csv"));
+    assert!(header(&response, "content-disposition").contains("attachment"));
     let body = response.text().unwrap();
     let mut reader = csv::Reader::from_reader(body.as_bytes());
     assert_eq!(
@@ -555,8 +539,8 @@ fn the_anki_file_has_one_sanitized_row_per_question_of_the_active_sets(test_db: 
     let app = spawn_app_with_clock(test_db, bank.path(), clock);
     assert_eq!(app.sign_up("ada", PASSWORD).status(), 303);
     {
+        let ada = app.user_id("ada");
         let mut conn = app.db.writer().unwrap();
-        let ada = user_id(&mut conn, "ada");
         diesel::insert_into(user_inactive_sets::table)
             .values((
                 user_inactive_sets::user_id.eq(&ada),
@@ -647,13 +631,8 @@ fn the_eighth_failure_suspends_a_leech_with_a_notice_and_undo_takes_it_back(test
         !queue.contains("</span> What is alpha widget number 1?"),
         "{queue}"
     );
-    assert!(
-        s.app
-            .get("/progress")
-            .text()
-            .unwrap()
-            .contains("failed 8 times")
-    );
+    let progress = s.app.get("/progress").text().unwrap();
+    assert!(progress.contains("failed 8 times"), "{progress}");
     assert!(
         s.app
             .get("/questions/alpha/q01")
@@ -701,25 +680,9 @@ fn the_eighth_failure_suspends_a_leech_with_a_notice_and_undo_takes_it_back(test
 fn a_mock_interview_failure_can_make_a_leech_too(test_db: TestDb) {
     let s = study(test_db, 1, 0, "2026-12-07T12:00:00Z");
     seed_seven_lapses(&s.app, "2026-12-20");
-    let started = s.app.submit(
-        "/interviews/new",
-        "/interviews",
-        &[("count", "1"), ("difficulty", "any"), ("timing", "untimed")],
-    );
-    assert_eq!(started.status(), 303, "{}", started.text().unwrap());
-    let interview = location(&started);
-    let page = s.app.get(&interview).text().unwrap();
-    let item = crate::helpers::hidden_value(&page, "item").unwrap();
-    let csrf = crate::helpers::hidden_value(&page, "csrf").unwrap();
-    let graded = s.app.post_form(
-        &format!("{interview}/grade"),
-        &[
-            ("csrf", csrf.as_str()),
-            ("item", item.as_str()),
-            ("grade", "1"),
-        ],
-    );
-    assert_eq!(graded.status(), 303);
+    let one_question = [("count", "1"), ("difficulty", "any"), ("timing", "untimed")];
+    let interview = start(&s.app, &one_question);
+    step(&s.app, &interview, "grade", &[("grade", "1")]);
     let mut conn = s.app.db.reader().unwrap();
     let (suspended, lapses): (bool, i32) = cards::table
         .select((cards::suspended, cards::lapses))
@@ -727,13 +690,8 @@ fn a_mock_interview_failure_can_make_a_leech_too(test_db: TestDb) {
         .unwrap();
     assert_eq!((suspended, lapses), (true, 8));
     drop(conn);
-    assert!(
-        s.app
-            .get("/progress")
-            .text()
-            .unwrap()
-            .contains("failed 8 times")
-    );
+    let progress = s.app.get("/progress").text().unwrap();
+    assert!(progress.contains("failed 8 times"), "{progress}");
 
     // The report says so, as practice's notice does, and offers to unsuspend it.
     let report = s.app.get(&format!("{interview}/report")).text().unwrap();
@@ -783,29 +741,9 @@ fn a_grade_shows_on_the_progress_pages_at_once(test_db: TestDb) {
 /// An interview a user with no leech takes has no notice on its report.
 fn an_interview_without_a_new_leech_has_no_leech_notice(test_db: TestDb) {
     let s = study(test_db, 1, 0, "2026-12-07T12:00:00Z");
-    let csrf = s.app.csrf_from("/interviews/new");
-    let started = s.app.post_form(
-        "/interviews",
-        &[
-            ("csrf", csrf.as_str()),
-            ("count", "1"),
-            ("difficulty", "any"),
-            ("timing", "untimed"),
-        ],
-    );
-    let interview = location(&started);
-    let page = s.app.get(&interview).text().unwrap();
-    let item = crate::helpers::hidden_value(&page, "item").unwrap();
-    let csrf = crate::helpers::hidden_value(&page, "csrf").unwrap();
-    let graded = s.app.post_form(
-        &format!("{interview}/grade"),
-        &[
-            ("csrf", csrf.as_str()),
-            ("item", item.as_str()),
-            ("grade", "1"),
-        ],
-    );
-    assert_eq!(graded.status(), 303);
+    let one_question = [("count", "1"), ("difficulty", "any"), ("timing", "untimed")];
+    let interview = start(&s.app, &one_question);
+    step(&s.app, &interview, "grade", &[("grade", "1")]);
     let report = s.app.get(&format!("{interview}/report")).text().unwrap();
     assert!(report.contains("Question by question"), "{report}");
     assert!(!report.contains("interview-leeches"), "{report}");
@@ -880,8 +818,8 @@ fn the_final_review_is_a_queue_failed_first_then_longest_unseen(test_db: TestDb)
     assert!(page.contains("id=\"final-review-done\""), "{page}");
 
     // Graded as usual: five grades today, each in the review log.
+    let ada = s.app.user_id("ada");
     let mut conn = s.app.db.reader().unwrap();
-    let ada = user_id(&mut conn, "ada");
     let today: Vec<(String, i32)> = reviews::table
         .inner_join(questions::table)
         .filter(reviews::user_id.eq(&ada))
@@ -912,22 +850,20 @@ fn admins_see_questions_that_are_leeches_for_several_users(test_db: TestDb) {
     crate::admin::admin(&s.app, &root, "root");
     let bob = s.app.new_visitor();
     assert_eq!(bob.sign_up("bob", PASSWORD).status(), 303);
-    {
+    for (name, key, lapses) in [
+        ("ada", "alpha/q02", 8),
+        ("bob", "alpha/q02", 12),
+        ("root", "alpha/q02", 9),
+        ("ada", "alpha/q03", 8),
+        ("bob", "alpha/q03", 7),
+    ] {
+        let id = s.app.user_id(name);
         let mut conn = s.app.db.writer().unwrap();
-        for (name, key, lapses) in [
-            ("ada", "alpha/q02", 8),
-            ("bob", "alpha/q02", 12),
-            ("root", "alpha/q02", 9),
-            ("ada", "alpha/q03", 8),
-            ("bob", "alpha/q03", 7),
-        ] {
-            let id = user_id(&mut conn, name);
-            seed_card(
-                &mut conn,
-                &id,
-                (key, 0, 1, "2026-12-08", true, lapses, "2026-12-07 10:00"),
-            );
-        }
+        seed_card(
+            &mut conn,
+            &id,
+            (key, 0, 1, "2026-12-08", true, lapses, "2026-12-07 10:00"),
+        );
     }
     let page = root.get("/admin/flags").text().unwrap();
     let start = page.find("id=\"shared-leeches\"").unwrap();

@@ -2,15 +2,23 @@
 //! disable, enable, promote and demote with the last-admin guard, and bad or unknown names.
 
 use crate::admin::PASSWORD;
-use crate::helpers::{TestDb, db_tests, fixture, location, rehearse_with_input, spawn_app};
+use crate::helpers::{
+    TestApp, TestDb, db_tests, fixture, location, rehearse_with_input, spawn_app,
+};
 use diesel::prelude::*;
-use rehearse::db::schema::{password_resets, sessions, users};
+use rehearse::db::schema::{password_resets, users};
 
 /// Runs `rehearse user ARGS…` against `database` with `input` on standard input.
 fn user(database: &str, args: &[&str], input: &str) -> crate::helpers::CliOutput {
     let mut all = vec!["user"];
     all.extend_from_slice(args);
     rehearse_with_input(Some(database), &all, input)
+}
+
+/// Runs `rehearse user ARGS…` with nothing on standard input; it must succeed saying `said`.
+fn succeeds(database: &str, args: &[&str], said: &str) {
+    let out = user(database, args, "");
+    assert_eq!((out.code, out.stdout.trim()), (0, said), "{out:?}");
 }
 
 fn add(database: &str, name: &str, admin: bool) {
@@ -22,6 +30,21 @@ fn add(database: &str, name: &str, admin: bool) {
     assert_eq!(out.code, 0, "{out:?}");
 }
 
+/// A live reset link for the account `user_id`, stored directly.
+fn plant_reset_link(app: &TestApp, user_id: &str) {
+    let mut conn = app.db.writer().unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    diesel::insert_into(password_resets::table)
+        .values((
+            password_resets::user_id.eq(user_id),
+            password_resets::token_hash.eq("0".repeat(64)),
+            password_resets::created_at.eq(now),
+            password_resets::expires_at.eq(now + chrono::Duration::hours(1)),
+        ))
+        .execute(&mut *conn)
+        .unwrap();
+}
+
 fn user_passwd_sets_the_password_and_signs_the_user_out_everywhere(test_db: TestDb) {
     let app = spawn_app(test_db, &fixture("valid"));
     let url = app.database_url.clone();
@@ -29,26 +52,9 @@ fn user_passwd_sets_the_password_and_signs_the_user_out_everywhere(test_db: Test
     assert_eq!(phone.sign_up("carol", PASSWORD).status(), 303);
     let laptop = app.new_visitor();
     assert_eq!(laptop.sign_in("carol", PASSWORD).status(), 303);
-    let carol_id: String = {
-        let mut conn = app.db.writer().unwrap();
-        let id = users::table
-            .filter(users::username.eq("carol"))
-            .select(users::id)
-            .get_result(&mut *conn)
-            .unwrap();
-        // A reset link made earlier stops working too.
-        diesel::insert_into(password_resets::table)
-            .values((
-                password_resets::user_id.eq(&id),
-                password_resets::token_hash.eq("0".repeat(64)),
-                password_resets::created_at.eq(chrono::Utc::now().naive_utc()),
-                password_resets::expires_at
-                    .eq(chrono::Utc::now().naive_utc() + chrono::Duration::hours(1)),
-            ))
-            .execute(&mut *conn)
-            .unwrap();
-        id
-    };
+    let carol_id = app.user_id("carol");
+    // A reset link made earlier stops working too.
+    plant_reset_link(&app, &carol_id);
 
     let short = user(&url, &["passwd", "carol"], "short\n");
     assert_eq!(short.code, 1, "{short:?}");
@@ -62,14 +68,9 @@ fn user_passwd_sets_the_password_and_signs_the_user_out_everywhere(test_db: Test
     for browser in [&phone, &laptop] {
         assert_eq!(location(&browser.get("/study")), "/signin?next=%2Fstudy");
     }
+    assert_eq!(app.session_count(&carol_id), 0);
     {
         let mut conn = app.db.reader().unwrap();
-        let left: i64 = sessions::table
-            .filter(sessions::user_id.eq(&carol_id))
-            .count()
-            .get_result(&mut *conn)
-            .unwrap();
-        assert_eq!(left, 0);
         let links: i64 = password_resets::table
             .count()
             .get_result(&mut *conn)
@@ -84,22 +85,21 @@ fn user_commands_refuse_bad_and_unknown_names(test_db: TestDb) {
     let url = test_db.url_text.clone();
     add(&url, "root", true);
     for command in ["passwd", "disable", "enable", "promote", "demote"] {
-        let bad = user(&url, &[command, "a b c"], "a brand new secret\n");
-        assert_eq!(bad.code, 1, "{command}: {bad:?}");
-        assert_eq!(
-            bad.stderr.trim(),
-            "error: Use only letters, digits, dots, dashes and underscores.",
-            "{command}"
-        );
-        let short = user(&url, &[command, "ab"], "a brand new secret\n");
-        assert_eq!(short.code, 1, "{command}: {short:?}");
-        let unknown = user(&url, &[command, "nobody"], "a brand new secret\n");
-        assert_eq!(unknown.code, 1, "{command}: {unknown:?}");
-        assert_eq!(
-            unknown.stderr.trim(),
-            "error: there is no user named nobody",
-            "{command}"
-        );
+        // A malformed name, one too short, an unknown one.
+        for (name, said) in [
+            (
+                "a b c",
+                Some("error: Use only letters, digits, dots, dashes and underscores."),
+            ),
+            ("ab", None),
+            ("nobody", Some("error: there is no user named nobody")),
+        ] {
+            let out = user(&url, &[command, name], "a brand new secret\n");
+            assert_eq!(out.code, 1, "{command} {name}: {out:?}");
+            if let Some(said) = said {
+                assert_eq!(out.stderr.trim(), said, "{command} {name}");
+            }
+        }
     }
     let missing = rehearse_with_input(Some(&url), &["user", "promote"], "");
     assert_eq!(missing.code, 2, "{missing:?}");
@@ -160,30 +160,24 @@ fn promote_demote_disable_and_enable_keep_an_admin_who_can_sign_in(test_db: Test
     }
     assert_eq!(role_and_status(&test_db, "root"), ("admin".into(), false));
 
-    let out = user(&url, &["promote", "grace"], "");
-    assert_eq!((out.code, out.stdout.trim()), (0, "grace is now an admin"));
-    let out = user(&url, &["demote", "root"], "");
-    assert_eq!(
-        (out.code, out.stdout.trim()),
-        (0, "root is no longer an admin")
-    );
+    succeeds(&url, &["promote", "grace"], "grace is now an admin");
+    succeeds(&url, &["demote", "root"], "root is no longer an admin");
     assert_eq!(
         role_and_status(&test_db, "root"),
         ("candidate".into(), false)
     );
     // grace is the last admin now.
     assert_eq!(user(&url, &["disable", "grace"], "").code, 1);
-    let out = user(&url, &["disable", "root"], "");
-    assert_eq!(
-        (out.code, out.stdout.trim()),
-        (0, "root is disabled and signed out everywhere")
+    succeeds(
+        &url,
+        &["disable", "root"],
+        "root is disabled and signed out everywhere",
     );
     assert_eq!(
         role_and_status(&test_db, "root"),
         ("candidate".into(), true)
     );
-    let out = user(&url, &["enable", "root"], "");
-    assert_eq!((out.code, out.stdout.trim()), (0, "root is enabled"));
+    succeeds(&url, &["enable", "root"], "root is enabled");
     assert_eq!(
         role_and_status(&test_db, "root"),
         ("candidate".into(), false)

@@ -1,6 +1,6 @@
 //! The web application as a browser sees it: home page, health checks, errors.
 
-use crate::helpers::{TestDb, assert_contains, assert_page, db_tests, fixture, spawn_app};
+use crate::helpers::{TestDb, assert_contains, assert_page, db_tests, fixture, header, spawn_app};
 
 fn the_home_page_lists_the_shipped_sets_with_their_counts(test_db: TestDb) {
     let app = spawn_app(test_db, &fixture("valid"));
@@ -43,12 +43,7 @@ fn stylesheets_are_served_from_the_binary(test_db: TestDb) {
     for path in ["/static/app.css", "/static/highlight.css"] {
         let response = app.get(path);
         assert_eq!(response.status(), 200, "{path}");
-        assert!(
-            response.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .starts_with("text/css")
-        );
+        assert!(header(&response, "content-type").starts_with("text/css"));
         assert!(response.text().unwrap().contains('{'));
     }
 }

@@ -2,7 +2,6 @@
 //! written in one transaction that refuses a plan the bank has moved past.
 
 use crate::bank::import::{self, Actor, ImportError, preview};
-use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
@@ -20,13 +19,13 @@ struct StalePage {
 
 #[post("/import/{id}/apply")]
 pub(super) async fn apply(
-    state: web::Data<AppState>,
     path: web::Path<String>,
     SignedInForm { context, user, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
     let id = Arc::new(path.into_inner());
     let lookup = Arc::clone(&id);
-    let stored = state
+    let stored = context
+        .state
         .read(move |conn| preview::load(conn, &lookup)?.ok_or(AppError::NotFound))
         .await?;
     if let Some(run) = stored.applied_run_id {
@@ -36,7 +35,8 @@ pub(super) async fn apply(
     let plan = Arc::new(stored.plan);
     let to_render = Arc::clone(&plan);
     let rendered = Arc::new(
-        state
+        context
+            .state
             .compute(move || import::render(&to_render, &|_, _| {}))
             .await?,
     );
@@ -44,8 +44,9 @@ pub(super) async fn apply(
         name: user.username,
         source: "web",
     };
-    let now = state.clock.now().naive_utc();
-    let outcome = state
+    let now = context.state.clock.now().naive_utc();
+    let outcome = context
+        .state
         .write(
             move |conn| match preview::apply(conn, &id, &plan, &rendered, &actor, now) {
                 Ok(run) => Ok(Some(run)),

@@ -6,7 +6,6 @@ use crate::admin::queries;
 use crate::bank::import::{self, Change, ImportPlan, preview as previews};
 use crate::bank::model::Question;
 use crate::db::DbConnection;
-use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
@@ -180,12 +179,12 @@ enum Shown {
 #[get("/import/{id}")]
 pub(super) async fn show_preview(
     ctx: PageContext,
-    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let lookup = id.clone();
-    let shown = state
+    let shown = ctx
+        .state
         .read(move |conn| {
             let stored = previews::load(conn, &lookup)?.ok_or(AppError::NotFound)?;
             if let Some(run) = stored.applied_run_id {

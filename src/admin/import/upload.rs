@@ -5,14 +5,13 @@
 use super::multipart::read_upload;
 use super::problems::{ProblemView, problem_views};
 use crate::bank::import::{self, ImportError, preview};
-use crate::state::AppState;
 use crate::web::auth::{PageContext, verify_csrf};
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
 use crate::web::see_other;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post};
 use askama::Template;
 use std::sync::Arc;
 
@@ -49,7 +48,6 @@ pub(super) async fn upload_form(ctx: PageContext) -> Result<HttpResponse, AppErr
 pub(super) async fn receive_upload(
     req: HttpRequest,
     ctx: PageContext,
-    state: web::Data<AppState>,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let upload = read_upload(payload).await?;
@@ -70,7 +68,8 @@ pub(super) async fn receive_upload(
     // carries the bank generation it was made at, so a write in between only makes it stale.
     let files = Arc::new(upload.files);
     let checked = Arc::clone(&files);
-    let prepared = state
+    let prepared = ctx
+        .state
         .read(move |conn| match import::prepare(conn, &checked) {
             Ok(plan) => Ok(Ok(plan)),
             Err(ImportError::Invalid(problems)) => Ok(Err(problems)),
@@ -82,9 +81,9 @@ pub(super) async fn receive_upload(
         Err(problems) => return upload_page(&ctx, invalid, problem_views(&problems, &files), None),
     };
     let id = uuid::Uuid::new_v4().to_string();
-    let now = state.clock.now().naive_utc();
+    let now = ctx.state.clock.now().naive_utc();
     let stored_id = id.clone();
-    state
+    ctx.state
         .write(move |conn| Ok(preview::save(conn, &stored_id, &user.user_id, now, &plan)?))
         .await?;
     Ok(see_other(&format!("/admin/import/{id}")))

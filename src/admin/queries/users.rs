@@ -1,7 +1,7 @@
 //! The users page's queries: every account, and an admin's action on one, refused when it
 //! would leave no enabled admin.
 
-use crate::accounts::service::Role;
+use crate::accounts::service::{self, Role};
 use crate::admin::manage::when;
 use crate::db::DbConnection;
 use crate::db::schema::{sessions, users};
@@ -80,12 +80,7 @@ pub fn apply(
 ) -> QueryResult<UserChange> {
     let admin = Role::Admin.as_str();
     crate::db::write_transaction(conn, |conn| {
-        // Lock every admin row first (PostgreSQL; SQLite's immediate transaction already
-        // excludes other writers), so two admins removing each other at once cannot both pass
-        // the check below.
-        diesel::update(users::table.filter(users::role.eq(admin)))
-            .set(users::role.eq(users::role))
-            .execute(conn)?;
+        service::lock_admin_rows(conn)?;
         let Some((role, disabled_at)) = users::table
             .find(user_id)
             .select((users::role, users::disabled_at))
@@ -94,16 +89,8 @@ pub fn apply(
         else {
             return Ok(UserChange::NotFound);
         };
-        if action.removes_an_admin() && role == admin && disabled_at.is_none() {
-            let other_admins = users::table
-                .filter(users::role.eq(admin))
-                .filter(users::disabled_at.is_null())
-                .filter(users::id.ne(user_id))
-                .count()
-                .get_result::<i64>(conn)?;
-            if other_admins == 0 {
-                return Ok(UserChange::Refused(Refusal::LastAdmin));
-            }
+        if action.removes_an_admin() && service::is_last_admin(conn, user_id, &role, disabled_at)? {
+            return Ok(UserChange::Refused(Refusal::LastAdmin));
         }
         let target = users::table.find(user_id);
         match action {

@@ -82,17 +82,11 @@ fn count(n: usize) -> i32 {
 }
 
 fn upsert_topics(conn: &mut DbConnection, list: &[Topic]) -> Result<(), ImportError> {
-    let existing: HashMap<String, (Option<String>, String, i32)> = topics::table
-        .select((
-            topics::id,
-            topics::parent_id,
-            topics::title,
-            topics::position,
-        ))
-        .load::<(String, Option<String>, String, i32)>(conn)?
-        .into_iter()
-        .map(|(id, parent, title, position)| (id, (parent, title, position)))
-        .collect();
+    let existing: HashMap<String, (Option<String>, String, i32)> =
+        crate::bank::queries::stored_topics(conn)?
+            .into_iter()
+            .map(|(id, parent, title, position)| (id, (parent, title, position)))
+            .collect();
     for t in list {
         let parent = t.parent.as_ref().map(|p| p.as_str().to_owned());
         let position = count(t.position as usize);

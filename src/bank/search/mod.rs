@@ -677,63 +677,48 @@ mod tests {
             two,
             all.iter().copied().filter(|&d| d != 0).collect::<Vec<_>>()
         );
-        assert_eq!(
-            found_with(
-                &index,
-                "stream",
-                &SearchFilter {
+        let expected: [(SearchFilter, &[usize]); 5] = [
+            (
+                SearchFilter {
                     topic: Some("streams"),
                     ..Default::default()
-                }
+                },
+                &[1],
             ),
-            [1]
-        );
-        assert_eq!(
-            found_with(
-                &index,
-                "stream",
-                &SearchFilter {
+            (
+                SearchFilter {
                     topic: Some("streams-basics"),
                     ..Default::default()
-                }
+                },
+                &[1],
             ),
-            [1]
-        );
-        assert_eq!(
-            found_with(
-                &index,
-                "stream",
-                &SearchFilter {
+            (
+                SearchFilter {
                     difficulty: Some("junior"),
                     ..Default::default()
-                }
+                },
+                &[0],
             ),
-            [0]
-        );
-        assert_eq!(
-            found_with(
-                &index,
-                "stream",
-                &SearchFilter {
+            (
+                SearchFilter {
                     kind: Some("code-output"),
                     set: Some("two"),
                     ..Default::default()
-                }
+                },
+                &[1],
             ),
-            [1]
-        );
-        assert!(
-            found_with(
-                &index,
-                "stream",
-                &SearchFilter {
+            (
+                SearchFilter {
                     kind: Some("code-output"),
                     set: Some("one"),
                     ..Default::default()
-                }
-            )
-            .is_empty()
-        );
+                },
+                &[],
+            ),
+        ];
+        for (filter, hits) in expected {
+            assert_eq!(found_with(&index, "stream", &filter), hits, "{filter:?}");
+        }
     }
 
     #[test]

@@ -2,12 +2,11 @@
 
 use super::preset_title;
 use crate::interview::service;
-use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use askama::Template;
 
 struct PastView {
@@ -75,10 +74,10 @@ fn trend_chart(scores: &[u32]) -> Option<TrendChart> {
 #[get("/interviews")]
 pub(super) async fn interview_history(
     SignedIn { context, user }: SignedIn,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = user.user_id.clone();
-    let past = state
+    let past = context
+        .state
         .read(move |conn| Ok(service::history(conn, &user_id)?))
         .await?;
     let percent = |p: &service::PastInterview| -> Option<u32> {

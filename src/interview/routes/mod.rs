@@ -1,6 +1,6 @@
 //! Mock-interview pages, one file per page: `new` (set-up), `question` (the question under
 //! the clock), `steps` (reveal, grade, skip, abandon), `report` and `history`. This file holds
-//! what they share: loading an interview (ending it when its time is up), the clock text, the
+//! what they share: loading an interview (ending it when its time is up; `OwnInterview`), the clock text, the
 //! preset titles, and the route table.
 
 mod history;
@@ -11,10 +11,15 @@ mod steps;
 
 use super::service::{self, Interview};
 use super::setup::PRESETS;
+use crate::accounts::service::SessionUser;
 use crate::bank::cache::BankSnapshot;
 use crate::state::AppState;
+use crate::web::auth::{PageContext, SignedIn};
 use crate::web::error::AppError;
-use actix_web::web;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// `m:ss`.
@@ -64,17 +69,51 @@ async fn load_interview(
     Ok((interview, bank))
 }
 
+/// The signed-in user's interview named by the path's `{id}`, ended first if its total time
+/// is up (see [`load_interview`]): what the question and report pages open with. Another
+/// user's interview, or none, is not found.
+pub(super) struct OwnInterview {
+    pub context: PageContext,
+    pub user: SessionUser,
+    pub interview: Interview,
+    pub bank: Arc<BankSnapshot>,
+}
+
+impl FromRequest for OwnInterview {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let signed_in = SignedIn::from_request(req, payload);
+        let id = req.match_info().get("id").map(str::to_owned);
+        Box::pin(async move {
+            let SignedIn { context, user } = signed_in.await?;
+            let id = id.ok_or(AppError::NotFound)?;
+            let (interview, bank) =
+                load_interview(&context.state, user.user_id.clone(), id).await?;
+            Ok(OwnInterview {
+                context,
+                user,
+                interview,
+                bank,
+            })
+        })
+    }
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // `/interviews/new` before `/interviews/{id}`.
-    cfg.service(new::new_interview)
-        .service(history::interview_history)
-        .service(new::create_interview)
-        .service(report::show_report)
-        .service(question::show_interview)
-        .service(steps::reveal)
-        .service(steps::grade)
-        .service(steps::skip)
-        .service(steps::abandon);
+    cfg.service((
+        new::new_interview,
+        history::interview_history,
+        new::create_interview,
+        report::show_report,
+        question::show_interview,
+        steps::reveal,
+        steps::grade,
+        steps::skip,
+        steps::abandon,
+    ));
 }
 
 #[cfg(test)]

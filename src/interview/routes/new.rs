@@ -4,14 +4,13 @@
 use crate::bank::cache::BankSnapshot;
 use crate::interview::service::{self, InterviewError};
 use crate::interview::setup::{self, PRESETS, SetupErrors, SetupForm};
-use crate::state::AppState;
 use crate::web::auth::{PageContext, SignedIn};
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
 use crate::web::see_other;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post};
 use askama::Template;
 use std::sync::Arc;
 
@@ -60,15 +59,15 @@ fn default_form() -> SetupForm {
 
 async fn render_new(
     ctx: &PageContext,
-    state: &AppState,
     form: SetupForm,
     errors: SetupErrors,
     notice: Option<&'static str>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let cache = Arc::clone(&state.bank);
+    let cache = Arc::clone(&ctx.state.bank);
     let checked = form.topics.clone();
-    let areas = state
+    let areas = ctx
+        .state
         .read(move |conn| {
             let bank = cache.snapshot(conn)?;
             Ok(areas(&bank, &checked))
@@ -90,11 +89,9 @@ async fn render_new(
 #[get("/interviews/new")]
 pub(super) async fn new_interview(
     SignedIn { context, .. }: SignedIn,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     render_new(
         &context,
-        &state,
         default_form(),
         SetupErrors::default(),
         None,
@@ -104,10 +101,7 @@ pub(super) async fn new_interview(
 }
 
 #[post("/interviews")]
-pub(super) async fn create_interview(
-    state: web::Data<AppState>,
-    form: SignedInForm,
-) -> Result<HttpResponse, AppError> {
+pub(super) async fn create_interview(form: SignedInForm) -> Result<HttpResponse, AppError> {
     let fields = &form.fields;
     let preset = fields.non_empty("preset");
     let raw = SetupForm {
@@ -125,7 +119,11 @@ pub(super) async fn create_interview(
     };
     // The form is parsed against the bank before the writer is taken: the write holds it only
     // to pick and store the questions.
-    let bank = state.bank_at(form.user.bank_generation).await?;
+    let bank = form
+        .context
+        .state
+        .bank_at(form.user.bank_generation)
+        .await?;
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     let options = match preset.as_deref() {
         Some(id) => setup::preset_options(id)
@@ -133,14 +131,16 @@ pub(super) async fn create_interview(
         None => match setup::parse_form(&raw, |t| bank.topic_title(t).is_some()) {
             Ok(options) => options,
             Err(errors) => {
-                return render_new(&form.context, &state, raw, errors, None, unprocessable).await;
+                return render_new(&form.context, raw, errors, None, unprocessable).await;
             }
         },
     };
     let user_id = form.user.user_id.clone();
-    let now = state.clock.now().naive_utc();
+    let now = form.context.state.clock.now().naive_utc();
     let seed: u64 = rand::random();
-    let created = state
+    let created = form
+        .context
+        .state
         .write(move |conn| {
             let preset = preset.as_deref();
             match service::create(conn, &bank, &user_id, &options, preset, seed, now) {
@@ -155,7 +155,7 @@ pub(super) async fn create_interview(
             let errors = SetupErrors::default();
             let message =
                 Some("No questions match these choices. Choose more topics or any difficulty.");
-            render_new(&form.context, &state, raw, errors, message, unprocessable).await
+            render_new(&form.context, raw, errors, message, unprocessable).await
         }
     }
 }

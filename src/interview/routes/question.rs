@@ -1,16 +1,14 @@
 //! The question under the clock (`GET /interviews/{id}`): the current question, the time
 //! left, and the forms for its steps.
 
-use super::{clock_text, load_interview, preset_title};
+use super::{OwnInterview, clock_text, preset_title};
 use crate::bank::cache::CachedQuestion;
 use crate::sm2::Grade;
-use crate::state::AppState;
-use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
 use crate::web::see_other;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use askama::Template;
 use chrono::NaiveDateTime;
 
@@ -42,18 +40,13 @@ fn time_text(at: NaiveDateTime) -> String {
 }
 
 #[get("/interviews/{id}")]
-pub(super) async fn show_interview(
-    SignedIn { context, user }: SignedIn,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let (interview, bank) = load_interview(&state, user.user_id.clone(), id.clone()).await?;
+pub(super) async fn show_interview(own: OwnInterview) -> Result<HttpResponse, AppError> {
+    let (ctx, interview, bank) = (&own.context, &own.interview, &own.bank);
     let Some(current) = interview.current() else {
-        return Ok(see_other(&format!("/interviews/{id}/report")));
+        return Ok(see_other(&format!("/interviews/{}/report", interview.id)));
     };
     let question = bank.by_id(&current.question_id).ok_or(AppError::NotFound)?;
-    let now = state.clock.now().naive_utc();
+    let now = ctx.state.clock.now().naive_utc();
     // The clock that applies: the whole interview's, else this question's own.
     let (deadline, clock_label) = match (interview.deadline_at, current.deadline_at) {
         (Some(total), _) => (Some(total), "left in this interview"),
@@ -65,7 +58,6 @@ pub(super) async fn show_interview(
         .started_at
         .map(|s| (now - s).num_seconds().max(0))
         .unwrap_or(0);
-    let ctx = &context;
     let number = interview
         .items
         .iter()

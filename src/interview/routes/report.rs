@@ -1,17 +1,15 @@
 //! The report of a finished interview (`GET /interviews/{id}/report`): each question's
 //! result and time, scores by area, the strongest and weakest areas.
 
-use super::{clock_text, load_interview, preset_title};
+use super::{OwnInterview, clock_text, preset_title};
 use crate::interview::report::{self, Outcome, ReportItem};
 use crate::interview::service;
 use crate::sm2::Grade;
-use crate::state::AppState;
-use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
 use crate::web::layout::Nav;
 use crate::web::see_other;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use askama::Template;
 
 struct RowView {
@@ -71,15 +69,10 @@ fn area_view(area: &report::AreaScore) -> AreaView {
 }
 
 #[get("/interviews/{id}/report")]
-pub(super) async fn show_report(
-    SignedIn { context, user }: SignedIn,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let (interview, bank) = load_interview(&state, user.user_id.clone(), id.clone()).await?;
+pub(super) async fn show_report(own: OwnInterview) -> Result<HttpResponse, AppError> {
+    let (interview, bank) = (&own.interview, &own.bank);
     if interview.status == service::RUNNING {
-        return Ok(see_other(&format!("/interviews/{id}")));
+        return Ok(see_other(&format!("/interviews/{}", interview.id)));
     }
     let items: Vec<ReportItem> = interview
         .items
@@ -103,8 +96,10 @@ pub(super) async fn show_report(
         })
         .collect();
     let report = report::build(&items);
-    let user_id = user.user_id.clone();
-    let leeches = state
+    let (user_id, id) = (own.user.user_id.clone(), interview.id.clone());
+    let leeches = own
+        .context
+        .state
         .read(move |conn| Ok(service::suspended_leeches(conn, &user_id, &id)?))
         .await?
         .into_iter()
@@ -116,7 +111,7 @@ pub(super) async fn show_report(
             })
         })
         .collect();
-    let ctx = &context;
+    let ctx = &own.context;
     let page = ReportPage {
         nav: ctx.nav(),
         title: preset_title(interview.preset.as_deref()),

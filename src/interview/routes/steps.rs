@@ -1,15 +1,18 @@
 //! The steps of an interview: reveal the answer, grade it, skip the question, or end the
 //! interview early. Each is a small form; the page that follows is the question or the report.
 
-use crate::accounts::service::{SessionUser, load_settings};
+use crate::accounts::service::load_settings;
 use crate::db::DbConnection;
 use crate::interview::service::{self, StepOutcome};
 use crate::sm2::Grade;
 use crate::state::AppState;
 use crate::web::error::AppError;
-use crate::web::form::{Fields, SignedInForm};
+use crate::web::form::SignedInForm;
 use crate::web::see_other;
-use actix_web::{HttpResponse, post, web};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, post, web};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// What every step's form carries: the interview (from the path), the question the page was
@@ -21,20 +24,38 @@ struct Step {
 }
 
 impl Step {
-    fn read(
-        path: web::Path<String>,
-        user: &SessionUser,
-        fields: &Fields,
-    ) -> Result<Step, AppError> {
-        let item = fields.non_empty("item").ok_or_else(|| {
+    fn read(id: String, form: &SignedInForm) -> Result<Step, AppError> {
+        let item = form.fields.non_empty("item").ok_or_else(|| {
             AppError::BadRequest(
                 "This page is missing part of its form. Reload it and try again.".into(),
             )
         })?;
         Ok(Step {
-            id: path.into_inner(),
+            id,
             item,
-            user_id: user.user_id.clone(),
+            user_id: form.user.user_id.clone(),
+        })
+    }
+}
+
+/// A step's request: the checked form (see [`SignedInForm`]) and the step it names.
+struct StepForm {
+    form: SignedInForm,
+    step: Step,
+}
+
+impl FromRequest for StepForm {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = SignedInForm::from_request(req, payload);
+        let id = req.match_info().get("id").map(str::to_owned);
+        Box::pin(async move {
+            let form = form.await?;
+            let id = id.ok_or(AppError::NotFound)?;
+            let step = Step::read(id, &form)?;
+            Ok(StepForm { form, step })
         })
     }
 }
@@ -53,15 +74,11 @@ where
 }
 
 #[post("/interviews/{id}/reveal")]
-pub(super) async fn reveal(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    SignedInForm { user, fields, .. }: SignedInForm,
-) -> Result<HttpResponse, AppError> {
-    let step = Step::read(path, &user, &fields)?;
-    let notes: String = fields.get("notes").chars().take(20_000).collect();
+pub(super) async fn reveal(StepForm { form, step }: StepForm) -> Result<HttpResponse, AppError> {
+    let state = &form.context.state;
+    let notes: String = form.fields.get("notes").chars().take(20_000).collect();
     let now = state.clock.now().naive_utc();
-    run_step(&state, step, move |conn, s| {
+    run_step(state, step, move |conn, s| {
         Ok(service::reveal(
             conn, &s.user_id, &s.id, &s.item, &notes, now,
         )?)
@@ -70,14 +87,11 @@ pub(super) async fn reveal(
 }
 
 #[post("/interviews/{id}/grade")]
-pub(super) async fn grade(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    SignedInForm { user, fields, .. }: SignedInForm,
-) -> Result<HttpResponse, AppError> {
-    let step = Step::read(path, &user, &fields)?;
-    let grade = Grade::parse_field(fields.get("grade"))?;
-    let hit: Vec<usize> = fields
+pub(super) async fn grade(StepForm { form, step }: StepForm) -> Result<HttpResponse, AppError> {
+    let state = &form.context.state;
+    let grade = Grade::parse_field(form.fields.get("grade"))?;
+    let hit: Vec<usize> = form
+        .fields
         .0
         .iter()
         .filter(|(k, _)| k == "hit")
@@ -86,7 +100,7 @@ pub(super) async fn grade(
         .collect();
     let now = state.clock.now();
     let cache = Arc::clone(&state.bank);
-    run_step(&state, step, move |conn, s| {
+    run_step(state, step, move |conn, s| {
         let bank = cache.snapshot(conn)?;
         let today = load_settings(conn, &s.user_id)?.day_clock().study_day(now);
         Ok(service::grade(
@@ -105,14 +119,10 @@ pub(super) async fn grade(
 }
 
 #[post("/interviews/{id}/skip")]
-pub(super) async fn skip(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    SignedInForm { user, fields, .. }: SignedInForm,
-) -> Result<HttpResponse, AppError> {
-    let step = Step::read(path, &user, &fields)?;
+pub(super) async fn skip(StepForm { form, step }: StepForm) -> Result<HttpResponse, AppError> {
+    let state = &form.context.state;
     let now = state.clock.now().naive_utc();
-    run_step(&state, step, move |conn, s| {
+    run_step(state, step, move |conn, s| {
         Ok(service::skip(conn, &s.user_id, &s.id, &s.item, now)?)
     })
     .await
@@ -120,15 +130,15 @@ pub(super) async fn skip(
 
 #[post("/interviews/{id}/abandon")]
 pub(super) async fn abandon(
-    state: web::Data<AppState>,
     path: web::Path<String>,
-    SignedInForm { user, .. }: SignedInForm,
+    SignedInForm { context, user, .. }: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let user_id = user.user_id.clone();
-    let now = state.clock.now().naive_utc();
+    let now = context.state.clock.now().naive_utc();
     let target = id.clone();
-    let found = state
+    let found = context
+        .state
         .write(move |conn| Ok(service::abandon(conn, &user_id, &target, now)?))
         .await?;
     if !found {

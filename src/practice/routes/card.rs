@@ -9,7 +9,6 @@ use crate::bank::cache::CachedQuestion;
 use crate::practice::flag::FlagErrors;
 use crate::practice::state::{self as study_state, Counts};
 use crate::sm2::Grade;
-use crate::state::AppState;
 use crate::web::auth::{PageContext, SignedIn};
 use crate::web::error::AppError;
 use crate::web::form::{Fields, SignedInForm};
@@ -78,13 +77,12 @@ pub(super) struct CardView {
 /// usual case), the page costs no query beyond the session lookup.
 pub(super) async fn card_page(
     ctx: &PageContext,
-    state: &AppState,
     user: &SessionUser,
     key: String,
     view: CardView,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let study = study_state::load(state, user).await?;
+    let study = study_state::load(&ctx.state, user).await?;
     let bank = &study.bank;
     let question = bank.by_key(&key).ok_or(AppError::NotFound)?;
     let topic = known_topic(bank, view.topic);
@@ -99,7 +97,7 @@ pub(super) async fn card_page(
             held.last.clone(),
         )
     };
-    let now_ms = state.clock.now().timestamp_millis();
+    let now_ms = ctx.state.clock.now().timestamp_millis();
     let form = view.form.unwrap_or_else(|| CardForm {
         started_ms: now_ms,
         submission: uuid::Uuid::new_v4().simple().to_string(),
@@ -144,7 +142,6 @@ pub(super) async fn card_page(
 #[get("/study/q/{set}/{id}")]
 pub(super) async fn show_card(
     SignedIn { context, user }: SignedIn,
-    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: web::Query<TopicQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -159,7 +156,7 @@ pub(super) async fn show_card(
             .then_some("Thanks: your note is with the admins, who will look at this question."),
     };
     let key = format!("{set}/{id}");
-    card_page(&context, &state, &user, key, view, StatusCode::OK).await
+    card_page(&context, &user, key, view, StatusCode::OK).await
 }
 
 /// Reads the card-page state carried by a form.
@@ -210,7 +207,6 @@ impl FromRequest for CardSubmission {
 /// model answer. (Nothing is stored.)
 #[post("/study/q/{set}/{id}/reveal")]
 pub(super) async fn reveal(
-    state: web::Data<AppState>,
     CardSubmission { form, key, card }: CardSubmission,
 ) -> Result<HttpResponse, AppError> {
     let view = CardView {
@@ -220,5 +216,5 @@ pub(super) async fn reveal(
         flag: None,
         notice: None,
     };
-    card_page(&form.context, &state, &form.user, key, view, StatusCode::OK).await
+    card_page(&form.context, &form.user, key, view, StatusCode::OK).await
 }

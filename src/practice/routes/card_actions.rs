@@ -4,7 +4,6 @@
 use super::topic_query;
 use crate::practice::service;
 use crate::practice::state as study_state;
-use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
 use crate::web::see_other;
@@ -12,12 +11,16 @@ use actix_web::{HttpResponse, post, web};
 
 /// Bury, suspend and unsuspend: one small form each, then on to the next question.
 async fn change_card(
-    state: web::Data<AppState>,
     key: String,
-    SignedInForm { user, fields, .. }: SignedInForm,
+    SignedInForm {
+        context,
+        user,
+        fields,
+        ..
+    }: SignedInForm,
     action: CardAction,
 ) -> Result<HttpResponse, AppError> {
-    let study = study_state::load(&state, &user).await?;
+    let study = study_state::load(&context.state, &user).await?;
     let question_id = study
         .bank
         .by_key(&key)
@@ -25,7 +28,8 @@ async fn change_card(
         .ok_or(AppError::NotFound)?;
     let today = study.lock().today;
     let user_id = user.user_id.clone();
-    state
+    context
+        .state
         .write_idempotent(move |conn| {
             match action {
                 CardAction::Bury => service::bury(conn, &user_id, &question_id, today)?,
@@ -55,7 +59,6 @@ enum CardAction {
 /// the other card forms, so `grade`, `reveal` and `flag` keep their own handlers.
 #[post("/study/q/{set}/{id}/{action}")]
 pub(super) async fn card_action(
-    state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
     form: SignedInForm,
 ) -> Result<HttpResponse, AppError> {
@@ -66,5 +69,5 @@ pub(super) async fn card_action(
         "unsuspend" => CardAction::Unsuspend,
         _ => return Err(AppError::NotFound),
     };
-    change_card(state, format!("{set}/{id}"), form, action).await
+    change_card(format!("{set}/{id}"), form, action).await
 }

@@ -5,16 +5,14 @@ use super::card::{CardSubmission, CardView, card_page};
 use super::topic_query;
 use crate::practice::flag;
 use crate::practice::service;
-use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
 use crate::web::see_other;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 
 #[post("/study/q/{set}/{id}/flag")]
 pub(super) async fn flag_question(
-    state: web::Data<AppState>,
     CardSubmission { form, key, card }: CardSubmission,
 ) -> Result<HttpResponse, AppError> {
     let SignedInForm {
@@ -27,11 +25,12 @@ pub(super) async fn flag_question(
         Ok(report) => {
             // The bank is read before the writer is taken, so the write holds it only for the
             // insert.
-            let bank = state.bank_at(user.bank_generation).await?;
+            let bank = context.state.bank_at(user.bank_generation).await?;
             let question_id = bank.by_key(&key).ok_or(AppError::NotFound)?.id.clone();
             let user_id = user.user_id.clone();
-            let now = state.clock.now().naive_utc();
-            state
+            let now = context.state.clock.now().naive_utc();
+            context
+                .state
                 .write(move |conn| Ok(service::flag(conn, &user_id, &question_id, &report, now)?))
                 .await?;
             let query = topic_query(&topic);
@@ -53,7 +52,7 @@ pub(super) async fn flag_question(
                 notice: None,
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            card_page(&context, &state, &user, key, view, status).await
+            card_page(&context, &user, key, view, status).await
         }
     }
 }

@@ -6,14 +6,13 @@ use super::{known_topic, next_target, queue_topic, topic_query};
 use crate::practice::service::{self, GradeOutcome, GradeRequest, UndoOutcome};
 use crate::practice::state as study_state;
 use crate::sm2::Grade;
-use crate::state::AppState;
 use crate::web::auth::PageContext;
 use crate::web::error::AppError;
 use crate::web::form::SignedInForm;
 use crate::web::layout::Nav;
 use crate::web::see_other;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use askama::Template;
 
 #[derive(Template)]
@@ -46,10 +45,10 @@ fn notice_page(
 
 #[post("/study/q/{set}/{id}/grade")]
 pub(super) async fn grade_answer(
-    state: web::Data<AppState>,
     CardSubmission { form, key, card }: CardSubmission,
 ) -> Result<HttpResponse, AppError> {
     let (context, user, fields) = (form.context, form.user, form.fields);
+    let state = &context.state;
     let grade = Grade::parse_field(fields.get("grade"))?;
     let expected_version = fields.get("version").trim().parse::<i32>().map_err(|_| {
         AppError::BadRequest(
@@ -57,7 +56,7 @@ pub(super) async fn grade_answer(
         )
     })?;
     let user = &user;
-    let study = study_state::load(&state, user).await?;
+    let study = study_state::load(state, user).await?;
     let question = study.bank.by_key(&key).ok_or(AppError::NotFound)?;
     let now = state.clock.now();
     let request = GradeRequest {
@@ -113,15 +112,14 @@ pub(super) async fn grade_answer(
 }
 
 #[post("/study/undo")]
-pub(super) async fn undo(
-    state: web::Data<AppState>,
-    form: SignedInForm,
-) -> Result<HttpResponse, AppError> {
-    let study = study_state::load(&state, &form.user).await?;
+pub(super) async fn undo(form: SignedInForm) -> Result<HttpResponse, AppError> {
+    let study = study_state::load(&form.context.state, &form.user).await?;
     let user_id = form.user.user_id.clone();
     let today = study.lock().today;
-    let now = state.clock.now().naive_utc();
-    let outcome = state
+    let now = form.context.state.clock.now().naive_utc();
+    let outcome = form
+        .context
+        .state
         .write(move |conn| Ok(service::undo_last(conn, &user_id, today, now)?))
         .await?;
     let query = topic_query(&form.fields.non_empty("topic"));

@@ -98,15 +98,17 @@ fn next_target(bank: &BankSnapshot, next: Option<&str>, topic: &Option<String>) 
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(queue::queue_page)
-        .service(queue::next_card)
-        .service(card::show_card)
-        .service(card::reveal)
-        .service(grade::grade_answer)
-        .service(grade::undo)
-        .service(flag::flag_question)
+    cfg.service((
+        queue::queue_page,
+        queue::next_card,
+        card::show_card,
+        card::reveal,
+        grade::grade_answer,
+        grade::undo,
+        flag::flag_question,
         // Last: `/study/q/{set}/{id}/{action}` would otherwise catch the forms above.
-        .service(card_actions::card_action);
+        card_actions::card_action,
+    ));
 }
 
 #[cfg(test)]

@@ -63,11 +63,10 @@ impl StudyPage {
 #[get("/study")]
 pub(super) async fn queue_page(
     SignedIn { context, user }: SignedIn,
-    state: web::Data<AppState>,
     query: web::Query<TopicQuery>,
 ) -> Result<HttpResponse, AppError> {
     let user = &user;
-    let study = study_state::load(&state, user).await?;
+    let study = study_state::load(&context.state, user).await?;
     let bank = &study.bank;
     let topic = known_topic(bank, query.into_inner().topic);
     if is_final_review(&topic) {
@@ -160,15 +159,14 @@ fn when_phrase(day: &StudyState, due: NaiveDate) -> String {
 
 #[get("/study/next")]
 pub(super) async fn next_card(
-    SignedIn { user, .. }: SignedIn,
-    state: web::Data<AppState>,
+    SignedIn { context, user }: SignedIn,
     query: web::Query<TopicQuery>,
 ) -> Result<HttpResponse, AppError> {
     let user = &user;
-    let study = study_state::load(&state, user).await?;
+    let study = study_state::load(&context.state, user).await?;
     let topic = known_topic(&study.bank, query.into_inner().topic);
     if is_final_review(&topic) {
-        return next_in_final_review(&state, user, &study, &topic).await;
+        return next_in_final_review(&context.state, user, &study, &topic).await;
     }
     let next = study
         .lock()

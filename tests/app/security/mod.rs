@@ -89,13 +89,7 @@ pub fn get_routes() -> Vec<String> {
     found
 }
 
-pub fn header<'a>(response: &'a reqwest::blocking::Response, name: &str) -> &'a str {
-    response
-        .headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap())
-        .unwrap_or("")
-}
+pub use crate::helpers::header;
 
 pub fn assert_security_headers(response: &reqwest::blocking::Response, what: &str) {
     assert_eq!(

@@ -13,44 +13,19 @@ fn a_next_with_a_tab_or_line_break_sends_you_home_after_signing_in_or_up(test_db
     let form = app.get("/signin?next=/%09/evil.example").text().unwrap();
     let next = crate::helpers::hidden_value(&form, "next").unwrap();
     assert_eq!(next, "/", "the form does not carry the bypass: {form}");
-    let csrf = crate::helpers::hidden_value(&form, "csrf").unwrap();
     for bypass in ["/\t/evil.example", "/%2F/evil.example", "/\\evil.example"] {
-        let visitor = app.new_visitor();
-        let csrf = visitor.csrf_from("/signin");
-        let response = visitor.post_form(
-            "/signin",
-            &[
-                ("username", "ada"),
-                ("password", "correct horse battery"),
-                ("csrf", &csrf),
-                ("next", bypass),
-            ],
-        );
+        let response = app
+            .new_visitor()
+            .sign_in_to("ada", "correct horse battery", bypass);
         assert_eq!(response.status(), 303, "{bypass:?}");
         assert_eq!(location(&response), "/", "{bypass:?}");
     }
-    let response = app.post_form(
-        "/signin",
-        &[
-            ("username", "ada"),
-            ("password", "correct horse battery"),
-            ("csrf", &csrf),
-            ("next", &next),
-        ],
-    );
+    let response = app.sign_in_to("ada", "correct horse battery", &next);
     assert_eq!(location(&response), "/");
 
     // A line break cannot go in a header: it used to be a 500 after the account was made.
     let visitor = app.new_visitor();
-    let response = visitor.submit(
-        "/signup",
-        "/signup",
-        &[
-            ("username", "grace"),
-            ("password", "long enough password"),
-            ("next", "/\nx"),
-        ],
-    );
+    let response = visitor.sign_up_to("grace", "long enough password", "/\nx");
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/");
     let home = visitor.get("/").text().unwrap();
@@ -148,15 +123,17 @@ fn studying(test_db: TestDb) -> (TestApp, tempfile::TempDir, Vec<(&'static str, 
     (app, bank, fields)
 }
 
+/// Sends `action` (`flag`, `reveal`) of the card `studying` opened: its form's `fields` and
+/// `more`.
 fn post_with(
     visitor: &Visitor,
-    path: &str,
+    action: &str,
     fields: &[(&'static str, String)],
     more: &[(&str, &str)],
 ) -> reqwest::blocking::Response {
     let mut all: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     all.extend_from_slice(more);
-    visitor.post_form(path, &all)
+    visitor.post_form(&format!("/study/q/alpha/q01/{action}"), &all)
 }
 
 fn the_longest_comment_and_typed_answer_the_rules_allow_are_accepted(test_db: TestDb) {
@@ -165,7 +142,7 @@ fn the_longest_comment_and_typed_answer_the_rules_allow_are_accepted(test_db: Te
     let comment = "\u{1F600}".repeat(2000);
     let response = post_with(
         &app,
-        "/study/q/alpha/q01/flag",
+        "flag",
         &fields,
         &[("reason", "unclear"), ("comment", &comment)],
     );
@@ -180,12 +157,7 @@ fn the_longest_comment_and_typed_answer_the_rules_allow_are_accepted(test_db: Te
 
     // 20,000 characters of 4 bytes each: 240,000 bytes percent-encoded.
     let typed = "\u{1F600}".repeat(19_999) + "!";
-    let response = post_with(
-        &app,
-        "/study/q/alpha/q01/reveal",
-        &fields,
-        &[("typed", &typed)],
-    );
+    let response = post_with(&app, "reveal", &fields, &[("typed", &typed)]);
     assert_eq!(response.status(), 200);
     let page = response.text().unwrap();
     assert!(page.contains(&typed), "the typed answer is shown whole");
@@ -194,12 +166,7 @@ fn the_longest_comment_and_typed_answer_the_rules_allow_are_accepted(test_db: Te
 fn an_oversize_form_gets_the_sites_error_page(test_db: TestDb) {
     let (app, _bank, fields) = studying(test_db);
     let typed = "x".repeat(300 * 1024);
-    let response = post_with(
-        &app,
-        "/study/q/alpha/q01/reveal",
-        &fields,
-        &[("typed", &typed)],
-    );
+    let response = post_with(&app, "reveal", &fields, &[("typed", &typed)]);
     assert_eq!(response.status(), 413);
     assert_security_headers(&response, "a 413");
     let page = response.text().unwrap();
