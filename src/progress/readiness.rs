@@ -143,12 +143,25 @@ pub fn final_queue<'a>(
     list: impl IntoIterator<Item = &'a CardFacts>,
     latest_grade_today: impl Fn(&str) -> Option<u8>,
 ) -> Vec<&'a str> {
+    in_queue_order(list, |card| latest_grade_today(&card.question_id))
+        .into_iter()
+        .map(|card| card.question_id.as_str())
+        .collect()
+}
+
+/// The final review's `items` (in [`final_review`]'s order) as the queue serves them: without
+/// those passed today, those failed today at the end. The readiness page lists them so too,
+/// so that its list and count are what the queue will serve.
+pub fn in_queue_order<T>(
+    items: impl IntoIterator<Item = T>,
+    latest_grade_today: impl Fn(&T) -> Option<u8>,
+) -> Vec<T> {
     let mut queue = Vec::new();
     let mut failed_today = Vec::new();
-    for card in list {
-        match latest_grade_today(&card.question_id) {
-            None => queue.push(card.question_id.as_str()),
-            Some(grade) if grade < 3 => failed_today.push(card.question_id.as_str()),
+    for item in items {
+        match latest_grade_today(&item) {
+            None => queue.push(item),
+            Some(grade) if grade < 3 => failed_today.push(item),
             Some(_) => {}
         }
     }

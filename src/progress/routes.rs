@@ -4,7 +4,7 @@
 
 use super::cache::{self, RenderedHtml};
 use super::chart::BarChart;
-use super::readiness::{FINAL_REVIEW_DAYS, FINAL_REVIEW_TOPIC, Plan, Share};
+use super::readiness::{self, FINAL_REVIEW_DAYS, FINAL_REVIEW_TOPIC, Plan, Share};
 use super::roadmap::{AreaNode, Level, LevelCounts};
 use super::service::{self, FinalItem, LeechItem, PlanApplied, ReadinessFigures};
 use super::stats::{self, Heatmap, PassCount};
@@ -292,6 +292,19 @@ async fn readiness_page(
     let now = context.state.clock.now().naive_utc();
     let loaded = &data.loaded;
     let figures = data.readiness(&bank, &user.user_id, now);
+    let final_review = match figures.as_ref() {
+        Some(f) if f.final_stretch => {
+            // Today's grades live in the study state, which the queue reads too.
+            let study = crate::practice::state::load(&context.state, &user).await?;
+            let held = study.lock();
+            readiness::in_queue_order(f.final_review.iter().cloned(), |item| {
+                bank.by_key(&item.key)
+                    .and_then(|question| held.latest_grade_today(&question.id))
+            })
+        }
+        Some(f) => f.final_review.clone(),
+        None => Vec::new(),
+    };
     let page = match figures.as_ref() {
         Some(f) => ReadinessPage {
             nav: context.nav(),
@@ -314,7 +327,7 @@ async fn readiness_page(
             applied: query.applied,
             final_stretch: f.final_stretch,
             final_days: FINAL_REVIEW_DAYS,
-            final_review: f.final_review.clone(),
+            final_review,
             final_review_start: format!("/study/next{}", topic_query(FINAL_REVIEW_TOPIC)),
             final_review_done: query.final_review.as_deref() == Some("done"),
         },

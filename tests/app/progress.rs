@@ -777,6 +777,19 @@ fn grade_in_final_review(app: &crate::helpers::TestApp, path: &str, grade: &str)
 }
 
 /// Follows `/study/next` in the final review; returns the question it leads to.
+/// The question keys the readiness page lists in its final review, in order.
+fn final_review_list(app: &crate::helpers::TestApp) -> Vec<String> {
+    let page = app.get("/progress/readiness").text().unwrap();
+    let Some(start) = page.find("id=\"final-review\"") else {
+        return Vec::new();
+    };
+    let list = &page[start..start + page[start..].find("</ol>").unwrap()];
+    list.split("href=\"/study/q/")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+        .collect()
+}
+
 fn next_in_final_review(app: &crate::helpers::TestApp, path: &str) -> String {
     assert!(path.starts_with("/study/next?topic="), "{path}");
     location(&app.get(path))
@@ -803,6 +816,11 @@ fn the_final_review_is_a_queue_failed_first_then_longest_unseen(test_db: TestDb)
     let first = next_in_final_review(&s.app, &href);
     assert!(first.starts_with("/study/q/alpha/q02?topic="), "{first}");
     let next = grade_in_final_review(&s.app, &first, "1");
+    // The readiness page lists what the queue serves: the question failed just now goes last.
+    assert_eq!(
+        final_review_list(&s.app),
+        ["beta/q02", "alpha/q03", "alpha/q01", "alpha/q02"]
+    );
     let second = next_in_final_review(&s.app, &next);
     assert!(second.starts_with("/study/q/beta/q02?"), "{second}");
     let third = next_in_final_review(&s.app, &grade_in_final_review(&s.app, &second, "4"));
@@ -816,6 +834,9 @@ fn the_final_review_is_a_queue_failed_first_then_longest_unseen(test_db: TestDb)
     assert_eq!(done, "/progress/readiness?final=done#final-heading");
     let page = s.app.get(&done).text().unwrap();
     assert!(page.contains("id=\"final-review-done\""), "{page}");
+    // Every question of the list passed today: the page lists none of them any more.
+    assert!(final_review_list(&s.app).is_empty());
+    assert!(page.contains("Nothing to go over"), "{page}");
 
     // Graded as usual: five grades today, each in the review log.
     let ada = s.app.user_id("ada");
