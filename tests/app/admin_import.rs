@@ -20,7 +20,10 @@ fn escaped(text: &str) -> String {
 }
 
 /// Uploads (name, bytes) pairs through the real form.
-fn upload(visitor: &Visitor, files: Vec<(String, Vec<u8>)>) -> reqwest::blocking::Response {
+pub(crate) fn upload(
+    visitor: &Visitor,
+    files: Vec<(String, Vec<u8>)>,
+) -> reqwest::blocking::Response {
     let csrf = visitor.csrf_from("/admin/import");
     let mut form = reqwest::blocking::multipart::Form::new().text("csrf", csrf);
     for (name, bytes) in files {

@@ -14,6 +14,7 @@ mod browse;
 mod browser;
 mod fixtures;
 mod import;
+mod instances;
 mod interview;
 mod practice;
 mod progress;
