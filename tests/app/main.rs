@@ -10,6 +10,7 @@ mod admin;
 mod admin_import;
 mod admin_manage;
 mod bank_lint;
+mod behind_nginx;
 mod browse;
 mod browser;
 mod fixtures;
