@@ -15,6 +15,7 @@ mod browser;
 mod fixtures;
 mod import;
 mod interview;
+mod ops;
 mod practice;
 mod progress;
 mod security;
