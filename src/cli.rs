@@ -220,10 +220,9 @@ fn effective_settings(url: &DatabaseUrl, args: &ServeArgs, log_format: LogFormat
         Some(list) if *list != Default::default() => list.to_string(),
         _ => "none (forwarded headers ignored)".to_owned(),
     };
-    let metrics = args.metrics_bind.map_or_else(
-        || "off".to_owned(),
-        |addr| format!("http://{addr}/metrics"),
-    );
+    let metrics = args
+        .metrics_bind
+        .map_or_else(|| "off".to_owned(), |addr| format!("http://{addr}/metrics"));
     let log_filter = std::env::var("RUST_LOG")
         .unwrap_or_else(|_| "rehearse=info,actix_web=info,actix_server=info,warn".to_owned());
     let rows = [

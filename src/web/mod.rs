@@ -54,7 +54,12 @@ pub struct Application {
     pub metrics_port: Option<u16>,
     pub state: AppState,
     server: Server,
-    metrics_server: Option<Server>,
+    /// The metrics listener, already running on its own task (a `Server` only serves while
+    /// polled).
+    metrics_server: Option<(
+        actix_web::dev::ServerHandle,
+        actix_web::rt::task::JoinHandle<std::io::Result<()>>,
+    )>,
 }
 
 impl Application {
@@ -106,7 +111,8 @@ impl Application {
         let server = run(listener, state.clone(), args.shutdown_timeout)?;
         let metrics_server = metrics_listener
             .map(|listener| metrics::run(listener, state.clone()))
-            .transpose()?;
+            .transpose()?
+            .map(|server| (server.handle(), actix_web::rt::spawn(server)));
         Ok(Application {
             port,
             metrics_port,
@@ -125,9 +131,11 @@ impl Application {
     /// the metrics listener stops with it.
     pub async fn run_until_stopped(self) -> Result<(), StartError> {
         let served = self.server.await;
-        if let Some(metrics_server) = self.metrics_server {
-            metrics_server.handle().stop(true).await;
-            metrics_server.await?;
+        if let Some((handle, task)) = self.metrics_server {
+            handle.stop(true).await;
+            if let Ok(stopped) = task.await {
+                stopped?;
+            }
         }
         Ok(served?)
     }

@@ -53,7 +53,13 @@ fn a_backup_taken_while_grading_holds_every_grade_acknowledged_before_it() {
         let before_backup = acknowledged.lock().unwrap().clone();
         let result = rehearse(
             None,
-            &["--database", &s.app.database_url, "backup", "--out", backup_text],
+            &[
+                "--database",
+                &s.app.database_url,
+                "backup",
+                "--out",
+                backup_text,
+            ],
         );
         let during_backup = acknowledged.lock().unwrap().len();
         stop.store(true, Ordering::Relaxed);
@@ -82,7 +88,13 @@ fn a_backup_taken_while_grading_holds_every_grade_acknowledged_before_it() {
     let size = std::fs::metadata(&backup).unwrap().len();
     let again = rehearse(
         None,
-        &["--database", &s.app.database_url, "backup", "--out", backup_text],
+        &[
+            "--database",
+            &s.app.database_url,
+            "backup",
+            "--out",
+            backup_text,
+        ],
     );
     assert_eq!(again.code, 2, "{again:?}");
     assert!(again.stderr.contains("already exists"), "{again:?}");
@@ -99,7 +111,10 @@ fn a_postgresql_backup_is_pointed_to_pg_dump() {
     let result = rehearse(Some(&test_db), &["backup", "--out", file.to_str().unwrap()]);
     assert_eq!(result.code, 2, "{result:?}");
     assert!(result.stderr.contains("pg_dump"), "{result:?}");
-    assert!(!result.stderr.contains(&test_db.url_text), "the URL is redacted");
+    assert!(
+        !result.stderr.contains(&test_db.url_text),
+        "the URL is redacted"
+    );
     assert!(!file.exists());
 }
 

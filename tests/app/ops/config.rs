@@ -1,7 +1,7 @@
 //! Configuration: every `serve` flag has an environment variable, shown in `--help`, and
 //! `--check-config` prints the effective settings without starting.
 
-use crate::helpers::{repo_root, rehearse};
+use crate::helpers::{rehearse, repo_root};
 use std::process::Command;
 
 #[test]
@@ -9,7 +9,10 @@ fn check_config_prints_the_settings_from_the_environment_without_the_password_or
     // An address nobody answers at: the command must not try to connect.
     let out = Command::new(env!("CARGO_BIN_EXE_rehearse"))
         .current_dir(repo_root())
-        .env("DATABASE_URL", "postgres://rehearse:s3cret@192.0.2.1:5432/rehearse")
+        .env(
+            "DATABASE_URL",
+            "postgres://rehearse:s3cret@192.0.2.1:5432/rehearse",
+        )
         .env("REHEARSE_BIND", "127.0.0.1:9999")
         .env("REHEARSE_METRICS_BIND", "127.0.0.1:9100")
         .env("REHEARSE_POOL_SIZE", "7")
@@ -21,7 +24,12 @@ fn check_config_prints_the_settings_from_the_environment_without_the_password_or
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line = |name: &str| {
         stdout
             .lines()
@@ -65,5 +73,9 @@ fn help_names_the_environment_variable_of_every_flag() {
         );
     }
     let backup = rehearse(None, &["backup", "--help"]);
-    assert!(backup.stdout.contains("[env: REHEARSE_BACKUP_OUT"), "{}", backup.stdout);
+    assert!(
+        backup.stdout.contains("[env: REHEARSE_BACKUP_OUT"),
+        "{}",
+        backup.stdout
+    );
 }

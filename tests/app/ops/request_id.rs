@@ -43,7 +43,10 @@ fn a_trusted_proxys_request_id_is_echoed_and_anyone_elses_replaced(test_db: Test
     let first = app.get("/healthz");
     let missing = app.get("/no/such/page");
     assert_eq!(missing.status(), 404);
-    let (first, missing) = (header(&first, "x-request-id"), header(&missing, "x-request-id"));
+    let (first, missing) = (
+        header(&first, "x-request-id"),
+        header(&missing, "x-request-id"),
+    );
     assert!(is_generated(first) && is_generated(missing));
     assert_ne!(first, missing);
 }

@@ -250,10 +250,12 @@ fn sigterm_under_load_answers_every_request_begun_and_exits_zero() {
         let load: Vec<_> = clients
             .iter()
             .enumerate()
-            .map(|(n, client)| scope.spawn({
-                let (address, sent) = (&address, &sent);
-                move || study_until_refused(address, client, n, sent)
-            }))
+            .map(|(n, client)| {
+                scope.spawn({
+                    let (address, sent) = (&address, &sent);
+                    move || study_until_refused(address, client, n, sent)
+                })
+            })
             .collect();
         while sent.load(Ordering::Relaxed) < LOAD_THREADS * WARM_UP
             && !load.iter().all(|t| t.is_finished())
@@ -268,14 +270,21 @@ fn sigterm_under_load_answers_every_request_begun_and_exits_zero() {
     assert!(signalled.load(Ordering::Relaxed));
     let status = server.wait().unwrap();
     let lines = logs.rest();
-    assert_eq!(status.code(), Some(0), "exit status; logs:\n{}", lines.join("\n"));
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status; logs:\n{}",
+        lines.join("\n")
+    );
 
     // Every log line is JSON; the server's requests are known by their ids.
     let mut received = HashSet::new();
     let mut answered = HashMap::new();
     for line in &lines {
         let entry = json(line);
-        let Some(id) = request_id_of(&entry) else { continue };
+        let Some(id) = request_id_of(&entry) else {
+            continue;
+        };
         match entry["fields"]["message"].as_str() {
             Some("received") => {
                 received.insert(id);
@@ -309,11 +318,17 @@ fn sigterm_under_load_answers_every_request_begun_and_exits_zero() {
             }
         }
     }
-    assert!(answers >= LOAD_THREADS * WARM_UP, "the load ran: {answers} answers");
+    assert!(
+        answers >= LOAD_THREADS * WARM_UP,
+        "the load ran: {answers} answers"
+    );
     // After the signal the listener closes, so every thread's load ends refused.
     for thread in &results {
         assert!(
-            matches!(thread.last(), Some((_, Outcome::Refused | Outcome::Broken(_)))),
+            matches!(
+                thread.last(),
+                Some((_, Outcome::Refused | Outcome::Broken(_)))
+            ),
             "a load thread ended without being refused: {:?}",
             thread.last()
         );
