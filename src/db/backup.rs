@@ -30,6 +30,7 @@ pub enum BackupError {
 }
 
 /// Copies the SQLite database `url` into `out`, a file that must not exist yet.
+#[tracing::instrument(skip(url), fields(out = %out.display()))]
 pub fn backup_sqlite(url: &DatabaseUrl, out: &Path) -> Result<(), BackupError> {
     let DatabaseUrl::Sqlite(source) = url else {
         return Err(BackupError::NotSqlite);
