@@ -19,6 +19,8 @@ pub struct Cli {
         long,
         global = true,
         env = "DATABASE_URL",
+        // `--help` would print the URL, password and all.
+        hide_env_values = true,
         default_value = "rehearse.db"
     )]
     pub database: String,
@@ -145,7 +147,8 @@ pub struct ServeArgs {
 
     /// Reverse proxies in front of Rehearse, as a comma-separated list of addresses or networks
     /// (10.0.0.2,10.1.0.0/16). Only requests from them have their X-Forwarded-For,
-    /// X-Forwarded-Host and X-Forwarded-Proto believed; without this flag nobody's are.
+    /// X-Forwarded-Host, X-Forwarded-Proto and X-Request-Id believed; without this flag nobody's
+    /// are.
     #[arg(long, env = "REHEARSE_TRUSTED_PROXIES", value_name = "LIST", value_parser = crate::web::client::TrustedProxies::parse)]
     pub trusted_proxies: Option<crate::web::client::TrustedProxies>,
 
