@@ -3,7 +3,7 @@
 use crate::admin::manage::Notice;
 use crate::admin::queries::users::{UserAction, UserChange};
 use crate::bank::{export, import, load, stats, validate};
-use crate::config::{Cli, Command, ServeArgs, UserCommand};
+use crate::config::{Cli, Command, LogFormat, ServeArgs, UserCommand};
 use crate::db::{self, DatabaseUrl, DbConnection};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -17,7 +17,12 @@ const EXIT_FAILURE: u8 = 2;
 pub fn run(cli: Cli) -> ExitCode {
     let url = DatabaseUrl::parse(&cli.database);
     match cli.command {
+        Command::Serve(args) if args.check_config => {
+            print!("{}", effective_settings(&url, &args, cli.log_format));
+            ExitCode::SUCCESS
+        }
         Command::Serve(args) => serve(url, args),
+        Command::Backup { out } => backup_command(&url, &out),
         Command::Import { paths, dry_run } => import_command(&url, &paths, dry_run),
         Command::Check { paths, stats } => check_command(&paths, stats),
         Command::Export { set, out } => export_command(&url, set.as_deref(), &out),
@@ -201,6 +206,59 @@ fn serve(url: DatabaseUrl, args: ServeArgs) -> ExitCode {
     let system = actix_web::rt::System::new();
     match system.block_on(crate::web::serve(url, args)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+/// What `serve` would run with, one setting a line, the database without its password.
+fn effective_settings(url: &DatabaseUrl, args: &ServeArgs, log_format: LogFormat) -> String {
+    let pool_size = match args.pool_size {
+        Some(n) => n.to_string(),
+        None => format!("{} (twice the cores)", db::default_read_connections()),
+    };
+    let proxies = match &args.trusted_proxies {
+        Some(list) if *list != Default::default() => list.to_string(),
+        _ => "none (forwarded headers ignored)".to_owned(),
+    };
+    let metrics = args
+        .metrics_bind
+        .map_or_else(|| "off".to_owned(), |addr| format!("http://{addr}/metrics"));
+    let log_filter = std::env::var("RUST_LOG")
+        .unwrap_or_else(|_| "rehearse=info,actix_web=info,actix_server=info,warn".to_owned());
+    let rows = [
+        ("database", url.redacted()),
+        ("bind", args.bind.to_string()),
+        ("questions", args.questions.display().to_string()),
+        ("pool size", pool_size),
+        ("secure cookies", args.secure_cookies.to_string()),
+        ("trusted proxies", proxies),
+        ("metrics", metrics),
+        ("shutdown timeout", format!("{} s", args.shutdown_timeout)),
+        ("log format", log_format.to_string()),
+        ("log filter", log_filter),
+    ];
+    rows.iter()
+        .map(|(name, value)| format!("{name:<17} {value}\n"))
+        .collect()
+}
+
+/// `rehearse backup --out FILE`: SQLite's `VACUUM INTO`, which copies one consistent snapshot
+/// (a read transaction, so the server's writes go on meanwhile) into a new, compact file.
+fn backup_command(url: &DatabaseUrl, out: &std::path::Path) -> ExitCode {
+    if !url.is_sqlite() {
+        eprintln!(
+            "error: {} is a PostgreSQL database; back it up with pg_dump, for example\n  \
+             pg_dump --format=custom --file=rehearse.dump \"$DATABASE_URL\"\n\
+             and restore with pg_restore (see README, \"Backups\")",
+            url.redacted()
+        );
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    match db::backup_sqlite(url, out) {
+        Ok(()) => {
+            println!("backed up {} to {}", url.redacted(), out.display());
+            ExitCode::SUCCESS
+        }
         Err(e) => fail(e),
     }
 }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
     name = "rehearse",
     version,
     about = "Practise Node.js backend interview questions with spaced repetition and timed mock interviews",
-    after_help = "Examples:\n  rehearse serve                          # http://127.0.0.1:8080 on ./rehearse.db\n  rehearse check questions/               # validate the question files\n  rehearse import questions/ --dry-run    # show what an import would change\n  DATABASE_URL=postgres://postgres@127.0.0.1/test rehearse migrate\n\nLogging: set RUST_LOG (for example RUST_LOG=rehearse=debug)."
+    after_help = "Examples:\n  rehearse serve                          # http://127.0.0.1:8080 on ./rehearse.db\n  rehearse check questions/               # validate the question files\n  rehearse import questions/ --dry-run    # show what an import would change\n  DATABASE_URL=postgres://postgres@127.0.0.1/test rehearse migrate\n\nLogging: set RUST_LOG (for example RUST_LOG=rehearse=debug) and --log-format.\nEvery flag can also be set by the environment variable shown beside it."
 )]
 pub struct Cli {
     /// Database to use: a postgres:// or postgresql:// URL selects PostgreSQL; anything else is an
@@ -19,9 +19,22 @@ pub struct Cli {
         long,
         global = true,
         env = "DATABASE_URL",
+        // `--help` would print the URL, password and all.
+        hide_env_values = true,
         default_value = "rehearse.db"
     )]
     pub database: String,
+
+    /// How log lines are written to stderr: `text` for people, `json` (one object a line, with
+    /// the request's span fields) for log shippers.
+    #[arg(
+        long,
+        global = true,
+        env = "REHEARSE_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
 
     #[command(subcommand)]
     pub command: Command,
@@ -66,10 +79,10 @@ pub enum Command {
     )]
     Export {
         /// Export only this set (its slug).
-        #[arg(long)]
+        #[arg(long, env = "REHEARSE_EXPORT_SET")]
         set: Option<String>,
         /// Folder to write into (created if missing).
-        #[arg(long)]
+        #[arg(long, env = "REHEARSE_EXPORT_OUT")]
         out: PathBuf,
     },
 
@@ -85,6 +98,33 @@ pub enum Command {
         after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test rehearse migrate"
     )]
     Migrate,
+
+    /// Copy a live SQLite database into a new file, consistently, while the server runs
+    /// (PostgreSQL: use pg_dump, see README "Backups").
+    #[command(
+        after_help = "Examples:\n  rehearse backup --out backups/rehearse-$(date +%F).db\n  REHEARSE_BACKUP_OUT=/var/backups/rehearse.db rehearse --database /var/lib/rehearse/rehearse.db backup\n\nRestore: stop the server and put the copy in place of the database file (its -wal and -shm files removed).\nExit status: 0 written, 2 the file exists, the database is PostgreSQL, or an I/O or database error."
+    )]
+    Backup {
+        /// The file to write; refused when it already exists.
+        #[arg(long, env = "REHEARSE_BACKUP_OUT")]
+        out: PathBuf,
+    },
+}
+
+/// The log line format (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl std::fmt::Display for LogFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        })
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -107,9 +147,30 @@ pub struct ServeArgs {
 
     /// Reverse proxies in front of Rehearse, as a comma-separated list of addresses or networks
     /// (10.0.0.2,10.1.0.0/16). Only requests from them have their X-Forwarded-For,
-    /// X-Forwarded-Host and X-Forwarded-Proto believed; without this flag nobody's are.
+    /// X-Forwarded-Host, X-Forwarded-Proto and X-Request-Id believed; without this flag nobody's
+    /// are.
     #[arg(long, env = "REHEARSE_TRUSTED_PROXIES", value_name = "LIST", value_parser = crate::web::client::TrustedProxies::parse)]
     pub trusted_proxies: Option<crate::web::client::TrustedProxies>,
+
+    /// Serve Prometheus metrics at http://ADDR/metrics, on a listener of its own (keep it
+    /// private); without this flag no metrics are kept.
+    #[arg(long, env = "REHEARSE_METRICS_BIND", value_name = "ADDR")]
+    pub metrics_bind: Option<SocketAddr>,
+
+    /// Seconds that requests in flight get to finish after SIGTERM or Ctrl-C before their
+    /// connections are closed.
+    #[arg(
+        long,
+        env = "REHEARSE_SHUTDOWN_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 10
+    )]
+    pub shutdown_timeout: u64,
+
+    /// Print the effective settings (the database URL without its password) and exit without
+    /// starting.
+    #[arg(long, env = "REHEARSE_CHECK_CONFIG")]
+    pub check_config: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    rehearse::telemetry::init();
     let cli = rehearse::config::Cli::parse();
+    rehearse::telemetry::init(cli.log_format);
     rehearse::cli::run(cli)
 }

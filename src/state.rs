@@ -39,6 +39,10 @@ pub struct AppState {
     pub trusted_proxies: client::TrustedProxies,
     /// Bounds the argon2 hashes and checks running at once.
     pub password_work: crate::accounts::password::PasswordWork,
+    /// Prometheus metrics, when `--metrics-bind` is set (see `web::metrics`).
+    pub metrics: crate::web::metrics::Metrics,
+    /// Set once shutdown has begun: responses then close their connections.
+    pub stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {

@@ -1,16 +1,26 @@
 //! Logging through `tracing`, filtered by `RUST_LOG` (default: info for Rehearse, warnings for
-//! libraries).
+//! libraries), as text or as JSON lines (`--log-format`).
 
+use crate::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 
-pub fn init() {
+pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("rehearse=info,actix_web=info,actix_server=info,warn"));
-    // A second init (tests start many apps in one process) is harmless, so its error is ignored.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    // A second init (tests start many apps in one process) is harmless, so its error is ignored.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        // Each line carries the fields of every span it is in (the request's id, method and
+        // path), flattened into one object a shipper can index.
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(false)
+            .with_span_list(true)
+            .try_init(),
+    };
 }
 
 /// An error's message and its causes, joined with ": ", for one log line.

@@ -5,8 +5,11 @@
 //! queue in our process instead of spinning in `busy_timeout`; on PostgreSQL both are the same
 //! pool.
 
+pub mod backup;
 pub mod migrate;
 pub mod schema;
+
+pub use backup::backup_sqlite;
 
 use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
@@ -189,7 +192,7 @@ pub struct Db {
     /// Statements sent on the pools' connections so far (tests bound the cost of a page).
     statements: Arc<AtomicU64>,
     /// Held while any clone of this `Db` lives; the SQLite checkpointer stops when it is gone.
-    _alive: Arc<()>,
+    alive: Arc<()>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -248,13 +251,38 @@ impl Db {
             write,
             epoch,
             statements,
-            _alive: alive,
+            alive,
         })
     }
 
     /// How many statements this database's pools have sent so far.
     pub fn statements_sent(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Each pool's connections in use and idle, for metrics: `read` and, on SQLite, `write`
+    /// (on PostgreSQL both are one pool).
+    pub fn pool_states(&self) -> Vec<(&'static str, u32, u32)> {
+        let count = |pool: &Pool| {
+            let state = pool.state();
+            (
+                state.connections.saturating_sub(state.idle_connections),
+                state.idle_connections,
+            )
+        };
+        let mut states = Vec::with_capacity(2);
+        let (in_use, idle) = count(&self.read);
+        states.push(("read", in_use, idle));
+        if self.url.is_sqlite() {
+            let (in_use, idle) = count(&self.write);
+            states.push(("write", in_use, idle));
+        }
+        states
+    }
+
+    /// Alive while any clone of this `Db` is: background threads stop when it is gone.
+    pub fn liveness(&self) -> std::sync::Weak<()> {
+        Arc::downgrade(&self.alive)
     }
 
     /// A connection for queries that only read.

@@ -70,6 +70,7 @@ fn difficulty_choice(text: &str) -> DifficultyChoice {
 }
 
 /// Creates an interview: picks its questions with `seed` and starts the clock on the first.
+#[tracing::instrument(skip(conn, bank, options), fields(weakest = options.weakest))]
 pub fn create(
     conn: &mut DbConnection,
     bank: &BankSnapshot,
@@ -450,6 +451,7 @@ pub fn reveal(
     clippy::too_many_arguments,
     reason = "one call site, every value distinct"
 )]
+#[tracing::instrument(skip(conn, bank, hit, grade), fields(grade = grade.value()))]
 pub fn grade(
     conn: &mut DbConnection,
     bank: &BankSnapshot,

@@ -95,6 +95,17 @@ impl TrustedProxies {
     }
 }
 
+/// `10.0.0.2/32,10.1.0.0/16`, as `--check-config` shows it.
+impl std::fmt::Display for TrustedProxies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (n, range) in self.0.iter().enumerate() {
+            let separator = if n == 0 { "" } else { "," };
+            write!(f, "{separator}{}/{}", range.network, range.prefix)?;
+        }
+        Ok(())
+    }
+}
+
 /// What the request says about its client, as far as it can be believed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientInfo {

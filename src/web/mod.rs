@@ -7,6 +7,8 @@ pub mod form;
 pub mod headers;
 pub mod health;
 pub mod layout;
+pub mod metrics;
+pub mod observe;
 pub mod statics;
 
 pub use crate::state::{AppState, Clock, SystemClock};
@@ -48,8 +50,16 @@ pub enum StartError {
 /// A started application: tests read its port and database; `serve` awaits it.
 pub struct Application {
     pub port: u16,
+    /// The port of the metrics listener, when `--metrics-bind` is set.
+    pub metrics_port: Option<u16>,
     pub state: AppState,
     server: Server,
+    /// The metrics listener, already running on its own task (a `Server` only serves while
+    /// polled).
+    metrics_server: Option<(
+        actix_web::dev::ServerHandle,
+        actix_web::rt::task::JoinHandle<std::io::Result<()>>,
+    )>,
 }
 
 impl Application {
@@ -69,6 +79,15 @@ impl Application {
             source,
         })?;
         let port = listener.local_addr()?.port();
+        let metrics_listener = args
+            .metrics_bind
+            .map(|addr| {
+                TcpListener::bind(addr).map_err(|source| StartError::Bind {
+                    addr: addr.to_string(),
+                    source,
+                })
+            })
+            .transpose()?;
         let state = AppState {
             db,
             clock,
@@ -78,12 +97,28 @@ impl Application {
             progress: Arc::default(),
             trusted_proxies: args.trusted_proxies.clone().unwrap_or_default(),
             password_work: crate::accounts::password::PasswordWork::for_this_machine(),
+            metrics: if metrics_listener.is_some() {
+                metrics::Metrics::recording()
+            } else {
+                metrics::Metrics::default()
+            },
+            stopping: Arc::default(),
         };
-        let server = run(listener, state.clone())?;
+        let metrics_port = match &metrics_listener {
+            Some(listener) => Some(listener.local_addr()?.port()),
+            None => None,
+        };
+        let server = run(listener, state.clone(), args.shutdown_timeout)?;
+        let metrics_server = metrics_listener
+            .map(|listener| metrics::run(listener, state.clone()))
+            .transpose()?
+            .map(|server| (server.handle(), actix_web::rt::spawn(server)));
         Ok(Application {
             port,
+            metrics_port,
             state,
             server,
+            metrics_server,
         })
     }
 
@@ -92,9 +127,32 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests and stops.
+    /// Serves until stopped through [`Self::handle`] (or, from `serve`, by SIGTERM or Ctrl-C);
+    /// the metrics listener stops with it.
     pub async fn run_until_stopped(self) -> Result<(), StartError> {
-        Ok(self.server.await?)
+        let served = self.server.await;
+        if let Some((handle, task)) = self.metrics_server {
+            handle.stop(true).await;
+            if let Ok(stopped) = task.await {
+                stopped?;
+            }
+        }
+        Ok(served?)
+    }
+
+    /// On SIGTERM or Ctrl-C: stop accepting, let requests in flight finish (their responses
+    /// close their connections) within the shutdown timeout, then let the server future end.
+    fn stop_on_signal(&self) {
+        let handle = self.handle();
+        let stopping = Arc::clone(&self.state.stopping);
+        let signalled = shutdown_signal();
+        actix_web::rt::spawn(async move {
+            let signal = signalled.await;
+            tracing::info!(signal, "stopping: finishing the requests in flight");
+            stopping.store(true, std::sync::atomic::Ordering::Relaxed);
+            handle.stop(true).await;
+            tracing::info!("stopped");
+        });
     }
 }
 
@@ -167,8 +225,47 @@ fn shipped_problems(
     }
 }
 
-/// Builds the HTTP server on a bound listener (port 0 works, for tests).
-pub fn run(listener: TcpListener, state: AppState) -> Result<Server, std::io::Error> {
+/// Waits for SIGTERM or Ctrl-C (SIGINT) and names it. Both stop gracefully: actix's own
+/// handling would drop requests in flight on Ctrl-C. The handlers are installed when this is
+/// called, not when the future is first polled, so a signal right after start is not missed.
+#[cfg(unix)]
+fn shutdown_signal() -> impl std::future::Future<Output = &'static str> {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    let term = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    async move {
+        match (term, interrupt) {
+            (Ok(mut term), Ok(mut interrupt)) => {
+                let term = Box::pin(term.recv());
+                let interrupt = Box::pin(interrupt.recv());
+                match futures_util::future::select(term, interrupt).await {
+                    futures_util::future::Either::Left(_) => "SIGTERM",
+                    futures_util::future::Either::Right(_) => "SIGINT",
+                }
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "cannot watch for signals; SIGTERM and Ctrl-C will stop the process at once");
+                std::future::pending().await
+            }
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> impl std::future::Future<Output = &'static str> {
+    async {
+        let _ = actix_web::rt::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+/// Builds the HTTP server on a bound listener (port 0 works, for tests). It does not watch for
+/// signals itself; `serve` does (see [`Application::stop_on_signal`]).
+pub fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown_timeout: u64,
+) -> Result<Server, std::io::Error> {
     let https = state.secure_cookies;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
@@ -178,13 +275,14 @@ pub fn run(listener: TcpListener, state: AppState) -> Result<Server, std::io::Er
             .app_data(error::query_config())
             .app_data(error::path_config())
             .wrap(headers::security_headers(https))
-            .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
+            .wrap(actix_web::middleware::from_fn(observe::observe))
             .wrap(actix_web::middleware::NormalizePath::trim())
             .configure(routes)
             .default_service(web::to(error::not_found))
     })
     .listen(listener)?
-    .shutdown_timeout(10)
+    .disable_signals()
+    .shutdown_timeout(shutdown_timeout)
     .run();
     Ok(server)
 }
@@ -204,14 +302,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(crate::admin::scope());
 }
 
-/// `rehearse serve`.
+/// `rehearse serve`: serves until SIGTERM or Ctrl-C.
 pub async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), StartError> {
     let bind = args.bind;
+    let metrics_bind = args.metrics_bind;
     let app = Application::build(url, args, Arc::new(SystemClock)).await?;
+    app.stop_on_signal();
     tracing::info!(
         "Rehearse is running on http://{}:{}/ (Ctrl-C to stop)",
         bind.ip(),
         app.port
     );
+    if let (Some(addr), Some(port)) = (metrics_bind, app.metrics_port) {
+        tracing::info!("metrics at http://{}:{port}/metrics", addr.ip());
+    }
     app.run_until_stopped().await
 }

@@ -247,6 +247,8 @@ pub fn copy_dir(from: &Path) -> tempfile::TempDir {
 /// A running application on a random port, seen by one browser (`Deref` to [`Visitor`]).
 pub struct TestApp {
     pub visitor: Visitor,
+    /// `http://127.0.0.1:PORT` of the metrics listener, when the app was started with one.
+    pub metrics_address: Option<String>,
     pub db: Db,
     /// The `--database` value for CLI runs against the same database.
     pub database_url: String,
@@ -535,6 +537,9 @@ pub fn spawn_app_with_args(
         pool_size: Some(2),
         secure_cookies: false,
         trusted_proxies: None,
+        metrics_bind: None,
+        shutdown_timeout: 10,
+        check_config: false,
     };
     configure(&mut args);
     let url = test_db.url.clone();
@@ -545,7 +550,8 @@ pub fn spawn_app_with_args(
             let app = rehearse::web::Application::build(url, args, clock).await;
             match app {
                 Ok(app) => {
-                    tx.send(Ok((app.port, app.state.db.clone(), app.handle())))
+                    let ports = (app.port, app.metrics_port);
+                    tx.send(Ok((ports, app.state.db.clone(), app.handle())))
                         .unwrap();
                     let _ = app.run_until_stopped().await;
                 }
@@ -553,9 +559,10 @@ pub fn spawn_app_with_args(
             }
         });
     });
-    let (port, db, handle) = rx.recv().unwrap().unwrap();
+    let ((port, metrics_port), db, handle) = rx.recv().unwrap().unwrap();
     TestApp {
         visitor: Visitor::new(&format!("http://127.0.0.1:{port}")),
+        metrics_address: metrics_port.map(|port| format!("http://127.0.0.1:{port}")),
         db,
         database_url: test_db.url_text.clone(),
         server: Some((handle, thread)),

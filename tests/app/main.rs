@@ -17,6 +17,7 @@ mod fixtures;
 mod import;
 mod instances;
 mod interview;
+mod ops;
 mod practice;
 mod progress;
 mod security;

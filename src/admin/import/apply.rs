@@ -56,7 +56,10 @@ pub(super) async fn apply(
         )
         .await?;
     match outcome {
-        Some(run) => Ok(see_other(&format!("/admin/imports/{run}"))),
+        Some(run) => {
+            context.state.metrics.import();
+            Ok(see_other(&format!("/admin/imports/{run}")))
+        }
         None => {
             let page = StalePage { nav: context.nav() };
             Ok(context.html(StatusCode::CONFLICT, page.render()?))

@@ -71,6 +71,7 @@ pub struct ImportReport {
 }
 
 /// Plans an import without writing anything (`--dry-run`).
+#[tracing::instrument(skip_all, fields(files = files.len()))]
 pub fn dry_run(conn: &mut DbConnection, files: &[LoadedFile]) -> Result<ImportReport, ImportError> {
     Ok(ImportReport {
         plan: prepare(conn, files)?.plan,
@@ -85,6 +86,7 @@ const ATTEMPTS: usize = 3;
 /// Validates, plans, renders and applies files (the command line and the shipped bank): the
 /// writes happen in one transaction, all of them or none. The plan is made before the write
 /// transaction, so when another import commits meanwhile the plan is made again.
+#[tracing::instrument(skip_all, fields(actor = %actor.name, files = files.len()))]
 pub fn import(
     conn: &mut DbConnection,
     files: &[LoadedFile],

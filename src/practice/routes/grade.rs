@@ -76,6 +76,9 @@ pub(super) async fn grade_answer(
     let outcome = state
         .write_idempotent(move |conn| Ok(service::grade(conn, &request)?))
         .await?;
+    if let GradeOutcome::Recorded(_) = outcome {
+        state.metrics.grade();
+    }
     let topic = known_topic(&study.bank, fields.non_empty("topic"));
     match outcome {
         GradeOutcome::Recorded(recorded) if recorded.suspended_leech => Ok(crate::web::see_other(
