@@ -69,18 +69,26 @@ impl AppState {
         self.on_blocking_thread(Retry::Read, query).await
     }
 
-    /// [`Self::read`] for the small key lookup every request makes (the session): on SQLite,
-    /// when a reader is free, it runs right here on the async worker, since the lookup takes a
-    /// few microseconds, less than handing it to a blocking thread and back (WAL readers never
-    /// wait for the writer). Otherwise, and always on PostgreSQL, where a query waits on the
-    /// network, it runs on a blocking thread like any read.
+    /// [`Self::read`] for the small key lookup every request makes (the session): when a reader
+    /// is free, it runs right here on the async worker, since the lookup takes less time than
+    /// handing it to a blocking thread and back (two thread wake-ups). On SQLite it takes a few
+    /// microseconds (WAL readers never wait for the writer); on PostgreSQL it is one round trip
+    /// of a prepared statement, during which the worker's core is free for the database. When
+    /// every reader is busy, or the connection turns out lost, it runs on a blocking thread like
+    /// any read (which checks out a fresh connection and retries).
     pub async fn read_key<T, F>(&self, query: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: Fn(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
-        if let Some(mut conn) = self.db.idle_sqlite_reader() {
-            return query(&mut conn);
+        if let Some(mut conn) = self.db.idle_reader() {
+            match query(&mut conn) {
+                Err(AppError::Db(db::DbError::Query(e))) if db::is_connection_lost(&e) => {
+                    self.db.connection_lost(&mut conn);
+                    tracing::warn!(error = %e, "database connection lost; running the query again");
+                }
+                other => return other,
+            }
         }
         self.read(query).await
     }

@@ -295,12 +295,9 @@ impl Db {
         self.checkout(&self.write)
     }
 
-    /// An SQLite reader that is free right now, without waiting (`None` on PostgreSQL, when
-    /// every reader is busy, or while the pool is under suspicion).
-    pub fn idle_sqlite_reader(&self) -> Option<PooledConnection> {
-        if !self.url.is_sqlite() {
-            return None;
-        }
+    /// A reader that is free right now, without waiting (`None` when every reader is busy, or
+    /// while the pool is under suspicion).
+    pub fn idle_reader(&self) -> Option<PooledConnection> {
         let conn = self.read.try_get()?;
         (conn.checked_epoch >= self.epoch.load(Ordering::Acquire)).then_some(PooledConnection(conn))
     }
