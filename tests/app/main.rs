@@ -16,6 +16,7 @@ mod fixtures;
 mod import;
 mod interview;
 mod practice;
+mod schedulers;
 mod progress;
 mod security;
 mod settings;
