@@ -503,7 +503,8 @@ mod tests {
             let (state, interval) = model.step(ours, elapsed, r.grade).unwrap();
             let next = reference.next_states(theirs, 0.9, elapsed).unwrap();
             let expected = [next.again, next.hard, next.good, next.easy]
-                [fsrs_rating(r.grade) as usize - 1];
+                [fsrs_rating(r.grade) as usize - 1]
+                .clone();
             assert_eq!(state, expected.memory);
             assert_eq!(interval, whole_days(expected.interval));
             ours = Some(state);

@@ -171,7 +171,8 @@ fn switching_to_fsrs_and_back_keeps_every_card_where_each_scheduler_puts_it(test
             .next_states(memories.get(key).copied(), retention, elapsed)
             .unwrap();
         let chosen = [next.again, next.hard, next.good, next.easy]
-            [fsrs_rating(Grade::new(value).unwrap()) as usize - 1];
+            [fsrs_rating(Grade::new(value).unwrap()) as usize - 1]
+            .clone();
         memories.insert(key.to_owned(), chosen.memory);
         expected_due.insert(
             key.to_owned(),
