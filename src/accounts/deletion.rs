@@ -5,8 +5,8 @@
 use super::service::{self, AccountError};
 use crate::db::DbConnection;
 use crate::db::schema::{
-    cards, flags, fsrs_parameters, import_previews, interview_items, interviews, password_resets, reviews, sessions,
-    user_inactive_sets, users,
+    cards, flags, fsrs_parameters, import_previews, interview_items, interviews, password_resets,
+    reviews, sessions, user_inactive_sets, users,
 };
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

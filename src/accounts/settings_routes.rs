@@ -174,7 +174,6 @@ async fn settings_form(
         Some("Your password is changed, and you are signed out everywhere else.")
     } else if query.signed_out == Some(1) {
         Some("You are signed out everywhere else.")
-
     } else {
         None
     };

@@ -7,12 +7,12 @@ use crate::accounts::settings::{NewOrder, Settings};
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
 use crate::db::DbConnection;
 use crate::db::schema::{cards, flags, reviews, users};
-use crate::scheduler::{DesiredRetention, SchedulerChoice};
 use crate::scheduler::service::SchedulerServiceError;
+use crate::scheduler::{DesiredRetention, SchedulerChoice};
 use crate::sm2::{self, DayClock, Grade, Sm2State};
-use fsrs::MemoryState;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use fsrs::MemoryState;
 
 /// Where practice grades come from in the review log.
 pub const SOURCE_PRACTICE: &str = "practice";
@@ -375,7 +375,10 @@ pub fn grade_within_transaction(
     let retention = DesiredRetention::from_stored(retention);
     let stored = cards::table
         .find((&request.user_id, &request.question_id))
-        .select((CARD_COLUMNS, (cards::fsrs_stability, cards::fsrs_difficulty)))
+        .select((
+            CARD_COLUMNS,
+            (cards::fsrs_stability, cards::fsrs_difficulty),
+        ))
         .get_result::<(CardColumns, (Option<f32>, Option<f32>))>(conn)
         .optional()?;
     let before_memory = stored
@@ -440,8 +443,9 @@ pub fn grade_within_transaction(
                 (next, Some(due), lapses, None, next.interval_days)
             }
             SchedulerChoice::Fsrs => {
-                let (memory, interval) = fsrs_step(conn, request, &before, before_memory, retention)
-                    .map_err(scheduler_error)?;
+                let (memory, interval) =
+                    fsrs_step(conn, request, &before, before_memory, retention)
+                        .map_err(scheduler_error)?;
                 let due = DayClock::due_day(request.today, interval);
                 (next, Some(due), lapses, Some(memory), interval)
             }
@@ -544,11 +548,7 @@ fn fsrs_step(
 ) -> Result<(MemoryState, u32), SchedulerServiceError> {
     let model = crate::scheduler::service::load_model(conn, &request.user_id, retention)?;
     let last_day = if before.due_day.is_some() {
-        crate::scheduler::service::last_scheduled_day(
-            conn,
-            &request.user_id,
-            &request.question_id,
-        )?
+        crate::scheduler::service::last_scheduled_day(conn, &request.user_id, &request.question_id)?
     } else {
         None
     };

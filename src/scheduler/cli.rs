@@ -90,7 +90,10 @@ fn train_command(conn: &mut DbConnection, name: &str, user_id: &str) -> ExitCode
 fn evaluate_command(conn: &mut DbConnection, name: &str, user_id: &str) -> ExitCode {
     match service::evaluate_user(conn, user_id) {
         Ok(Some(e)) => {
-            println!("{} reviews of {name}, each predicted from the ones before it:", e.reviews);
+            println!(
+                "{} reviews of {name}, each predicted from the ones before it:",
+                e.reviews
+            );
             println!("{:<10}{:>10}{:>14}", "", "log loss", "RMSE (bins)");
             for (label, scores) in [("FSRS", e.fsrs), ("SM-2", e.sm2)] {
                 println!(

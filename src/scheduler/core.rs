@@ -147,10 +147,11 @@ pub fn parse_form(pairs: &[(String, String)]) -> Result<SchedulerSettings, Sched
         errors.scheduler = Some("Choose SM-2 or FSRS.");
         SchedulerChoice::Sm2
     });
-    let retention = DesiredRetention::parse_field(field("desired_retention")).unwrap_or_else(|_| {
-        errors.desired_retention = Some("Enter a whole number of percent from 70 to 97.");
-        DesiredRetention::DEFAULT
-    });
+    let retention =
+        DesiredRetention::parse_field(field("desired_retention")).unwrap_or_else(|_| {
+            errors.desired_retention = Some("Enter a whole number of percent from 70 to 97.");
+            DesiredRetention::DEFAULT
+        });
     if errors.is_empty() {
         Ok(SchedulerSettings { choice, retention })
     } else {
@@ -277,10 +278,7 @@ impl FsrsModel {
             fsrs: FSRS::new(&filled)?,
             retention,
             // The forgetting curve's decay is the last of the 21 parameters.
-            decay: filled
-                .last()
-                .copied()
-                .unwrap_or(fsrs::FSRS6_DEFAULT_DECAY),
+            decay: filled.last().copied().unwrap_or(fsrs::FSRS6_DEFAULT_DECAY),
         })
     }
 
@@ -398,7 +396,9 @@ pub fn place(
         SchedulerChoice::Fsrs => {
             let memory = model.state_from_history(history)?;
             let due_day = match (memory, history.last_day()) {
-                (Some(state), Some(day)) => Some(DayClock::due_day(day, model.interval_days(state))),
+                (Some(state), Some(day)) => {
+                    Some(DayClock::due_day(day, model.interval_days(state)))
+                }
                 _ => None,
             };
             Ok(Placement { due_day, memory })
@@ -446,7 +446,10 @@ mod tests {
         for bad in ["69", "98", "0.9", "", "ninety", "-90"] {
             assert!(DesiredRetention::parse_field(bad).is_err(), "{bad}");
         }
-        assert_eq!(DesiredRetention::from_stored(500), DesiredRetention::DEFAULT);
+        assert_eq!(
+            DesiredRetention::from_stored(500),
+            DesiredRetention::DEFAULT
+        );
         assert!((DesiredRetention::new(97).unwrap().fraction() - 0.97).abs() < 1e-6);
     }
 
@@ -457,7 +460,10 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect()
         };
-        let ok = parse_form(&pairs(&[("scheduler", "fsrs"), ("desired_retention", "85")]));
+        let ok = parse_form(&pairs(&[
+            ("scheduler", "fsrs"),
+            ("desired_retention", "85"),
+        ]));
         assert_eq!(
             ok,
             Ok(SchedulerSettings {
@@ -465,7 +471,10 @@ mod tests {
                 retention: DesiredRetention::new(85).unwrap(),
             })
         );
-        let bad = parse_form(&pairs(&[("scheduler", "anki"), ("desired_retention", "99")]));
+        let bad = parse_form(&pairs(&[
+            ("scheduler", "anki"),
+            ("desired_retention", "99"),
+        ]));
         let errors = bad.unwrap_err();
         assert_eq!(errors.scheduler, Some("Choose SM-2 or FSRS."));
         assert_eq!(
@@ -547,7 +556,10 @@ mod tests {
             .fold(Sm2State::NEW, |s, &(_, v)| sm2::review(s, g(v)));
         assert_eq!(h.sm2_state(), sm2);
         assert_eq!(placed.memory, None);
-        assert_eq!(placed.due_day, Some(DayClock::due_day(day(9), sm2.interval_days)));
+        assert_eq!(
+            placed.due_day,
+            Some(DayClock::due_day(day(9), sm2.interval_days))
+        );
     }
 
     #[test]
@@ -577,7 +589,10 @@ mod tests {
             }],
         };
         assert_eq!(h.fsrs_item().reviews[0].delta_t, 20);
-        let from_sm2 = FSRS::new(&[]).unwrap().memory_state_from_sm2(2.5, 20.0, 0.9).unwrap();
+        let from_sm2 = FSRS::new(&[])
+            .unwrap()
+            .memory_state_from_sm2(2.5, 20.0, 0.9)
+            .unwrap();
         let expected = FSRS::new(&[])
             .unwrap()
             .memory_state(h.fsrs_item(), Some(from_sm2))

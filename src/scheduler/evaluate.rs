@@ -150,7 +150,10 @@ mod tests {
     fn each_review_after_the_first_is_predicted_from_the_ones_before() {
         let model = FsrsModel::new(&[], DesiredRetention::DEFAULT).unwrap();
         // Two cards: 3 and 2 reviews, so 2 + 1 predictions.
-        let h = [history(&[(0, 4), (1, 4), (7, 1)]), history(&[(0, 5), (6, 5)])];
+        let h = [
+            history(&[(0, 4), (1, 4), (7, 1)]),
+            history(&[(0, 5), (6, 5)]),
+        ];
         let e = evaluate(&h, &model).unwrap().unwrap();
         assert_eq!(e.reviews, 3);
         // By hand for SM-2: intervals 1 (after the first 4) and 6 (after the second), so the

@@ -4,8 +4,7 @@
 
 pub use super::core::SchedulerSettings;
 use super::core::{
-    self, CardHistory, DesiredRetention, FsrsModel, LoggedReview, SchedulerChoice,
-    SchedulerError,
+    self, CardHistory, DesiredRetention, FsrsModel, LoggedReview, SchedulerChoice, SchedulerError,
 };
 use super::evaluate::{self, Evaluation};
 use super::train::{self, TrainError};
@@ -47,7 +46,9 @@ pub fn load_parameters(conn: &mut DbConnection, user_id: &str) -> QueryResult<Ve
         .get_result::<Option<String>>(conn)
         .optional()?
         .flatten();
-    Ok(stored.map(|text| parse_parameters(&text)).unwrap_or_default())
+    Ok(stored
+        .map(|text| parse_parameters(&text))
+        .unwrap_or_default())
 }
 
 /// Parameters as stored: comma-separated numbers. Anything unreadable reads as none (the
@@ -138,7 +139,11 @@ pub fn user_histories(
             });
             CardHistory {
                 start,
-                start_day: if start == Sm2State::NEW { None } else { start_day },
+                start_day: if start == Sm2State::NEW {
+                    None
+                } else {
+                    start_day
+                },
                 reviews: Vec::new(),
             }
         });

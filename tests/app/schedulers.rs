@@ -46,10 +46,12 @@ fn stored(s: &Study, key: &str) -> Stored {
             easiness_hundredths: easiness as u32,
         },
         due_day,
-        memory: stability.zip(difficulty).map(|(stability, difficulty)| MemoryState {
-            stability,
-            difficulty,
-        }),
+        memory: stability
+            .zip(difficulty)
+            .map(|(stability, difficulty)| MemoryState {
+                stability,
+                difficulty,
+            }),
     }
 }
 
@@ -165,20 +167,28 @@ fn switching_to_fsrs_and_back_keeps_every_card_where_each_scheduler_puts_it(test
 
     // Ten days of FSRS: every grade gives exactly the crate's next state for its rating.
     let mut expected_due: HashMap<String, NaiveDate> = HashMap::new();
-    study_days(&s, 10, &mut next_grade, &mut histories, |key, today, value, before| {
-        let elapsed = before.last().map_or(0, |(day, _)| (today - *day).num_days() as u32);
-        let next = crate_fsrs
-            .next_states(memories.get(key).copied(), retention, elapsed)
-            .unwrap();
-        let chosen = [next.again, next.hard, next.good, next.easy]
-            [fsrs_rating(Grade::new(value).unwrap()) as usize - 1]
-            .clone();
-        memories.insert(key.to_owned(), chosen.memory);
-        expected_due.insert(
-            key.to_owned(),
-            DayClock::due_day(today, whole_days(chosen.interval)),
-        );
-    });
+    study_days(
+        &s,
+        10,
+        &mut next_grade,
+        &mut histories,
+        |key, today, value, before| {
+            let elapsed = before
+                .last()
+                .map_or(0, |(day, _)| (today - *day).num_days() as u32);
+            let next = crate_fsrs
+                .next_states(memories.get(key).copied(), retention, elapsed)
+                .unwrap();
+            let chosen = [next.again, next.hard, next.good, next.easy]
+                [fsrs_rating(Grade::new(value).unwrap()) as usize - 1]
+                .clone();
+            memories.insert(key.to_owned(), chosen.memory);
+            expected_due.insert(
+                key.to_owned(),
+                DayClock::due_day(today, whole_days(chosen.interval)),
+            );
+        },
+    );
     assert!(!expected_due.is_empty(), "nothing was graded under FSRS");
     for (key, history) in &histories {
         let card = stored(&s, key);
@@ -186,7 +196,11 @@ fn switching_to_fsrs_and_back_keeps_every_card_where_each_scheduler_puts_it(test
         if let Some(due) = expected_due.get(key) {
             assert_eq!(card.due_day, Some(*due), "{key}");
         }
-        assert_eq!(card.sm2, sm2_of(history), "{key}: SM-2 followed every grade");
+        assert_eq!(
+            card.sm2,
+            sm2_of(history),
+            "{key}: SM-2 followed every grade"
+        );
     }
 
     // Undo under FSRS puts the memory state back exactly.
@@ -236,7 +250,17 @@ fn the_scheduler_form_shows_its_mistakes_beside_the_fields(test_db: TestDb) {
     );
     // Nothing changed, and the grade mapping is documented on the page.
     let settings = s.app.get("/settings").text().unwrap();
-    assert_contains(&settings, &["0 — no idea", "Again", "3 — hard", "Hard", "5 — perfect", "Easy"]);
+    assert_contains(
+        &settings,
+        &[
+            "0 — no idea",
+            "Again",
+            "3 — hard",
+            "Hard",
+            "5 — perfect",
+            "Easy",
+        ],
+    );
     let mut conn = s.app.db.reader().unwrap();
     let scheduler: String = users::table
         .filter(users::username.eq("ada"))
@@ -255,26 +279,55 @@ fn the_schedulers_page_and_the_cli_evaluate_both_on_the_users_reviews(test_db: T
     let page = s.app.get("/progress/schedulers").text().unwrap();
     assert_contains(
         &page,
-        &["id=\"evaluation\"", "<th scope=\"row\">FSRS</th>", "<th scope=\"row\">SM-2</th>", "R = 0.9"],
+        &[
+            "id=\"evaluation\"",
+            "<th scope=\"row\">FSRS</th>",
+            "<th scope=\"row\">SM-2</th>",
+            "R = 0.9",
+        ],
     );
     let evaluated = rehearse(
         None,
-        &["--database", &s.app.database_url, "fsrs", "evaluate", "--user", "ada"],
+        &[
+            "--database",
+            &s.app.database_url,
+            "fsrs",
+            "evaluate",
+            "--user",
+            "ada",
+        ],
     );
     assert_eq!(evaluated.code, 0, "{evaluated:?}");
     assert!(evaluated.stdout.contains("FSRS") && evaluated.stdout.contains("SM-2"));
     // Training from the CLI stores parameters that the page then reports.
     let trained = rehearse(
         None,
-        &["--database", &s.app.database_url, "fsrs", "train", "--user", "ada"],
+        &[
+            "--database",
+            &s.app.database_url,
+            "fsrs",
+            "train",
+            "--user",
+            "ada",
+        ],
     );
     assert_eq!(trained.code, 0, "{trained:?}");
-    assert!(trained.stdout.starts_with("Fitted FSRS parameters to"), "{trained:?}");
+    assert!(
+        trained.stdout.starts_with("Fitted FSRS parameters to"),
+        "{trained:?}"
+    );
     let page = s.app.get("/progress/schedulers").text().unwrap();
     assert_contains(&page, &["id=\"trained\""]);
     let unknown = rehearse(
         None,
-        &["--database", &s.app.database_url, "fsrs", "evaluate", "--user", "nobody"],
+        &[
+            "--database",
+            &s.app.database_url,
+            "fsrs",
+            "evaluate",
+            "--user",
+            "nobody",
+        ],
     );
     assert_eq!(unknown.code, 1);
 }
