@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check { paths, stats } => check_command(&paths, stats),
         Command::Export { set, out } => export_command(&url, set.as_deref(), &out),
         Command::Migrate => migrate_command(&url),
+        Command::Fsrs(command) => crate::scheduler::cli::run(&url, command),
         Command::User(UserCommand::Add { name, admin }) => add_user_command(&url, &name, admin),
         Command::User(UserCommand::Passwd { name }) => passwd_command(&url, &name),
         Command::User(UserCommand::List) => list_users_command(&url),

@@ -93,6 +93,14 @@ pub enum Command {
     )]
     User(UserCommand),
 
+    /// FSRS, the second scheduler: fit a user's parameters to their reviews, or compare how
+    /// well FSRS and SM-2 predict them.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  rehearse fsrs train --user ada\n  rehearse fsrs evaluate --user ada\n\nExit status: 0 done, 1 an unknown user or too few reviews, 2 I/O or database error."
+    )]
+    Fsrs(FsrsCommand),
+
     /// Apply pending database migrations and exit.
     #[command(
         after_help = "Example:\n  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test rehearse migrate"
@@ -225,5 +233,24 @@ pub enum UserCommand {
     Demote {
         /// The username.
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FsrsCommand {
+    /// Fit FSRS parameters to a user's review log (at most the newest 50,000 reviews, stopped
+    /// after 15 minutes) and store them; a user on FSRS has every question placed again with
+    /// them. Needs at least 8 reviews of questions seen on an earlier day.
+    Train {
+        /// The username.
+        #[arg(long)]
+        user: String,
+    },
+    /// Print the log loss and RMSE (bins) of FSRS (with the user's parameters) and of SM-2 on
+    /// the user's own reviews, each review predicted only from the ones before it.
+    Evaluate {
+        /// The username.
+        #[arg(long)]
+        user: String,
     },
 }

@@ -10,6 +10,7 @@ pub mod db;
 pub mod interview;
 pub mod practice;
 pub mod progress;
+pub mod scheduler;
 pub mod sm2;
 pub mod state;
 pub mod telemetry;

@@ -5,8 +5,8 @@
 use super::service::{self, AccountError};
 use crate::db::DbConnection;
 use crate::db::schema::{
-    cards, flags, import_previews, interview_items, interviews, password_resets, reviews, sessions,
-    user_inactive_sets, users,
+    cards, flags, fsrs_parameters, import_previews, interview_items, interviews, password_resets,
+    reviews, sessions, user_inactive_sets, users,
 };
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -42,6 +42,7 @@ pub fn delete_account(conn: &mut DbConnection, user_id: &str) -> Result<String, 
         diesel::delete(import_previews::table.filter(import_previews::user_id.eq(user_id)))
             .execute(conn)?;
         diesel::delete(password_resets::table.find(user_id)).execute(conn)?;
+        diesel::delete(fsrs_parameters::table.find(user_id)).execute(conn)?;
         super::reset::forget_login_failures(conn, &username)?;
         diesel::update(flags::table.filter(flags::user_id.eq(user_id)))
             .set(flags::user_id.eq(None::<String>))

@@ -8,6 +8,7 @@ use super::sessions::{self, SessionSummary};
 use super::settings::{self, NewOrder, Settings, SettingsErrors};
 use super::{data, deletion};
 use crate::bank::queries;
+use crate::scheduler::{SchedulerChoice, SchedulerErrors, SchedulerSettings};
 use crate::state::AppState;
 use crate::web::auth::{
     PageContext, SESSION_COOKIE, SignedIn, csrf_cookie, new_csrf_token, removal_cookie,
@@ -71,6 +72,35 @@ impl SettingsValues {
     }
 }
 
+/// The scheduler form as shown: stored, or as sent when it had mistakes.
+struct SchedulerValues {
+    fsrs: bool,
+    desired_retention: String,
+}
+
+impl SchedulerValues {
+    fn from_settings(s: SchedulerSettings) -> SchedulerValues {
+        SchedulerValues {
+            fsrs: s.choice == SchedulerChoice::Fsrs,
+            desired_retention: s.retention.percent().to_string(),
+        }
+    }
+
+    fn from_form(pairs: &[(String, String)]) -> SchedulerValues {
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        SchedulerValues {
+            fsrs: get("scheduler") == "fsrs",
+            desired_retention: get("desired_retention"),
+        }
+    }
+}
+
 /// One signed-in session, as listed.
 struct SessionView {
     browser: String,
@@ -106,6 +136,11 @@ struct SettingsPage {
     notice: Option<&'static str>,
     /// Why "Delete my account" was refused, beside its password field.
     delete_error: Option<String>,
+    scheduler: SchedulerValues,
+    scheduler_errors: SchedulerErrors,
+    scheduler_saved: bool,
+    /// Every grade with its FSRS rating, for the mapping table.
+    grade_ratings: Vec<(u8, &'static str, &'static str)>,
 }
 
 /// The user's live sessions, for the page.
@@ -127,6 +162,7 @@ struct SavedQuery {
     saved: Option<u8>,
     password: Option<u8>,
     signed_out: Option<u8>,
+    scheduler: Option<u8>,
 }
 
 #[get("/settings")]
@@ -141,12 +177,16 @@ async fn settings_form(
     } else {
         None
     };
+    let errors = FormErrors {
+        scheduler_saved: query.scheduler == Some(1),
+        ..FormErrors::default()
+    };
     settings_page(
         &context,
         &user,
         None,
         query.saved == Some(1),
-        FormErrors::default(),
+        errors,
         notice,
         StatusCode::OK,
     )
@@ -159,6 +199,10 @@ struct FormErrors {
     settings: SettingsErrors,
     password: ChangeErrors,
     delete: Option<String>,
+    /// The scheduler form's mistakes, with the form as it was sent.
+    scheduler: Option<(SchedulerErrors, Vec<(String, String)>)>,
+    /// The scheduler form was just saved (said beside it, like its mistakes).
+    scheduler_saved: bool,
 }
 
 /// The settings page: the settings form shows `sent` as it was typed when there is one (a
@@ -174,14 +218,22 @@ async fn settings_page(
 ) -> Result<HttpResponse, AppError> {
     let state = &ctx.state;
     let user_id = user.user_id.clone();
-    let (current, all_sets) = state
+    let (current, all_sets, scheduler) = state
         .read(move |conn| {
             Ok((
                 service::load_settings(conn, &user_id)?,
                 queries::set_titles(conn)?,
+                crate::scheduler::service::load_settings(conn, &user_id)?,
             ))
         })
         .await?;
+    let (scheduler, scheduler_errors) = match &errors.scheduler {
+        Some((mistakes, pairs)) => (SchedulerValues::from_form(pairs), *mistakes),
+        None => (
+            SchedulerValues::from_settings(scheduler),
+            SchedulerErrors::default(),
+        ),
+    };
     let sessions = load_sessions(state, user).await?;
     let values = match sent {
         Some(pairs) => SettingsValues::from_form(pairs),
@@ -210,6 +262,22 @@ async fn settings_page(
         password: errors.password,
         notice,
         delete_error: errors.delete,
+        scheduler,
+        scheduler_errors,
+        scheduler_saved: errors.scheduler_saved,
+        grade_ratings: crate::sm2::Grade::CHOICES
+            .iter()
+            .filter_map(|&(value, word, _)| {
+                let grade = crate::sm2::Grade::new(value)?;
+                let rating = match crate::scheduler::fsrs_rating(grade) {
+                    1 => "Again",
+                    2 => "Hard",
+                    3 => "Good",
+                    _ => "Easy",
+                };
+                Some((value, word, rating))
+            })
+            .collect(),
     };
     Ok(ctx.html(status, page.render()?))
 }
@@ -254,6 +322,41 @@ async fn save_settings(
                 status,
             )
             .await
+        }
+    }
+}
+
+/// Saves the scheduler and desired retention, placing every question again under the chosen
+/// scheduler from the review log (see `scheduler::service::apply_settings`).
+#[post("/settings/scheduler")]
+async fn save_scheduler(
+    SignedInForm {
+        context,
+        user,
+        fields,
+    }: SignedInForm,
+) -> Result<HttpResponse, AppError> {
+    let pairs = fields.0;
+    match crate::scheduler::core::parse_form(&pairs) {
+        Ok(parsed) => {
+            let user_id = user.user_id.clone();
+            context
+                .state
+                .write(move |conn| {
+                    Ok(crate::scheduler::service::apply_settings(
+                        conn, &user_id, parsed,
+                    )?)
+                })
+                .await?;
+            Ok(see_other("/settings?scheduler=1"))
+        }
+        Err(mistakes) => {
+            let errors = FormErrors {
+                scheduler: Some((mistakes, pairs)),
+                ..FormErrors::default()
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            settings_page(&context, &user, None, false, errors, None, status).await
         }
     }
 }
@@ -477,6 +580,7 @@ struct DeletedPage {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(settings_form)
         .service(save_settings)
+        .service(save_scheduler)
         .service(end_other_sessions)
         .service(change_password)
         .service(download_data)

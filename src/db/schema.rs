@@ -15,6 +15,8 @@ diesel::table! {
         disabled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         study_version -> BigInt,
+        scheduler -> Text,
+        desired_retention_percent -> Integer,
     }
 }
 
@@ -81,6 +83,8 @@ diesel::table! {
         suspended -> Bool,
         buried_until -> Nullable<Date>,
         version -> Integer,
+        fsrs_stability -> Nullable<Float>,
+        fsrs_difficulty -> Nullable<Float>,
     }
 }
 
@@ -145,6 +149,10 @@ diesel::table! {
         before_review_count -> Integer,
         before_last_reviewed_at -> Nullable<Timestamp>,
         suspended_leech -> Bool,
+        before_fsrs_stability -> Nullable<Float>,
+        before_fsrs_difficulty -> Nullable<Float>,
+        after_fsrs_stability -> Nullable<Float>,
+        after_fsrs_difficulty -> Nullable<Float>,
     }
 }
 
@@ -247,6 +255,19 @@ diesel::table! {
 
 diesel::joinable!(password_resets -> users (user_id));
 
+diesel::table! {
+    fsrs_parameters (user_id) {
+        user_id -> Text,
+        parameters -> Nullable<Text>,
+        trained_at -> Nullable<Timestamp>,
+        trained_reviews -> Integer,
+        job_status -> Text,
+        job_progress_percent -> Integer,
+        job_message -> Text,
+        job_started_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     topics,
@@ -264,4 +285,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     flags,
     import_previews,
     password_resets,
+    fsrs_parameters,
 );

@@ -7,9 +7,12 @@ use crate::accounts::settings::{NewOrder, Settings};
 use crate::bank::cache::{BankSnapshot, CachedQuestion};
 use crate::db::DbConnection;
 use crate::db::schema::{cards, flags, reviews, users};
+use crate::scheduler::service::SchedulerServiceError;
+use crate::scheduler::{DesiredRetention, SchedulerChoice};
 use crate::sm2::{self, DayClock, Grade, Sm2State};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use fsrs::MemoryState;
 
 /// Where practice grades come from in the review log.
 pub const SOURCE_PRACTICE: &str = "practice";
@@ -359,13 +362,32 @@ pub fn grade_within_transaction(
     conn: &mut DbConnection,
     request: &GradeRequest,
 ) -> QueryResult<GradeOutcome> {
-    let study_version = bump_study_version(conn, &request.user_id)?;
+    // Bumping the version reads the user's scheduler in the same statement.
+    let (study_version, scheduler, retention) = diesel::update(users::table.find(&request.user_id))
+        .set(users::study_version.eq(users::study_version + 1))
+        .returning((
+            users::study_version,
+            users::scheduler,
+            users::desired_retention_percent,
+        ))
+        .get_result::<(i64, String, i32)>(conn)?;
+    let scheduler = SchedulerChoice::parse(&scheduler).unwrap_or_default();
+    let retention = DesiredRetention::from_stored(retention);
     let stored = cards::table
         .find((&request.user_id, &request.question_id))
-        .select(CARD_COLUMNS)
-        .get_result::<CardColumns>(conn)
+        .select((
+            CARD_COLUMNS,
+            (cards::fsrs_stability, cards::fsrs_difficulty),
+        ))
+        .get_result::<(CardColumns, (Option<f32>, Option<f32>))>(conn)
         .optional()?;
-    let before = match stored {
+    let before_memory = stored
+        .and_then(|(_, (s, d))| s.zip(d))
+        .map(|(stability, difficulty)| MemoryState {
+            stability,
+            difficulty,
+        });
+    let before = match stored.map(|(row, _)| row) {
         Some(row) => CardState::from(row),
         None => {
             diesel::insert_into(cards::table)
@@ -396,13 +418,38 @@ pub fn grade_within_transaction(
                 .filter(reviews::undone_at.is_null()),
         ))
         .get_result::<bool>(conn)?;
-    let (after_sm2, after_due, lapses) = if is_redrill {
-        (before.sm2, before.due_day, before.lapses)
+    // The SM-2 columns follow every grade under either scheduler, so switching back to SM-2
+    // continues from them; the chosen scheduler sets the due day.
+    let (after_sm2, after_due, lapses, after_memory, interval_days) = if is_redrill {
+        let interval = match scheduler {
+            SchedulerChoice::Sm2 => before.sm2.interval_days,
+            SchedulerChoice::Fsrs => before.due_day.map_or(0, |due| {
+                crate::scheduler::core::days_between(request.today, due)
+            }),
+        };
+        (
+            before.sm2,
+            before.due_day,
+            before.lapses,
+            before_memory,
+            interval,
+        )
     } else {
         let next = sm2::review(before.sm2, request.grade);
-        let due = DayClock::due_day(request.today, next.interval_days);
         let lapses = before.lapses + i32::from(!request.grade.is_pass());
-        (next, Some(due), lapses)
+        match scheduler {
+            SchedulerChoice::Sm2 => {
+                let due = DayClock::due_day(request.today, next.interval_days);
+                (next, Some(due), lapses, None, next.interval_days)
+            }
+            SchedulerChoice::Fsrs => {
+                let (memory, interval) =
+                    fsrs_step(conn, request, &before, before_memory, retention)
+                        .map_err(scheduler_error)?;
+                let due = DayClock::due_day(request.today, interval);
+                (next, Some(due), lapses, Some(memory), interval)
+            }
+        }
     };
     // The 8th failure (and every 4th after) suspends the card as a leech; the review records
     // it, so undoing the grade takes the suspension back.
@@ -425,6 +472,8 @@ pub fn grade_within_transaction(
         cards::last_reviewed_at.eq(Some(request.now)),
         cards::suspended.eq(before.suspended || suspended_leech),
         cards::version.eq(card_version),
+        cards::fsrs_stability.eq(after_memory.map(|m| m.stability)),
+        cards::fsrs_difficulty.eq(after_memory.map(|m| m.difficulty)),
     ))
     .execute(conn)?;
     if updated != 1 {
@@ -461,6 +510,12 @@ pub fn grade_within_transaction(
             reviews::submission_id.eq(Some(&request.submission_id)),
             reviews::interview_item_id.eq(request.interview_item_id.as_deref()),
             reviews::suspended_leech.eq(suspended_leech),
+            (
+                reviews::before_fsrs_stability.eq(before_memory.map(|m| m.stability)),
+                reviews::before_fsrs_difficulty.eq(before_memory.map(|m| m.difficulty)),
+                reviews::after_fsrs_stability.eq(after_memory.map(|m| m.stability)),
+                reviews::after_fsrs_difficulty.eq(after_memory.map(|m| m.difficulty)),
+            ),
         ))
         .execute(conn)?;
     Ok(GradeOutcome::Recorded(RecordedGrade {
@@ -468,7 +523,7 @@ pub fn grade_within_transaction(
         result: GradeResult {
             grade: i32::from(request.grade.value()),
             is_redrill,
-            interval_days: to_i32(after_sm2.interval_days),
+            interval_days: to_i32(interval_days),
             due_day: after_due,
         },
         review_id,
@@ -480,6 +535,36 @@ pub fn grade_within_transaction(
         study_version_after: study_version,
         suspended_leech,
     }))
+}
+
+/// One FSRS step for a graded card: the crate's `next_states` from the stored memory state and
+/// the days since the card's last scheduled review, with the user's parameters and retention.
+fn fsrs_step(
+    conn: &mut DbConnection,
+    request: &GradeRequest,
+    before: &CardState,
+    before_memory: Option<MemoryState>,
+    retention: DesiredRetention,
+) -> Result<(MemoryState, u32), SchedulerServiceError> {
+    let model = crate::scheduler::service::load_model(conn, &request.user_id, retention)?;
+    let last_day = if before.due_day.is_some() {
+        crate::scheduler::service::last_scheduled_day(conn, &request.user_id, &request.question_id)?
+    } else {
+        None
+    };
+    let elapsed = last_day.map_or(0, |day| {
+        crate::scheduler::core::days_between(day, request.today)
+    });
+    Ok(model.step(before_memory, elapsed, request.grade)?)
+}
+
+/// A scheduler failure inside the grade's transaction rolls it back, its cause kept for the
+/// log.
+fn scheduler_error(e: SchedulerServiceError) -> diesel::result::Error {
+    match e {
+        SchedulerServiceError::Db(e) => e,
+        other => diesel::result::Error::QueryBuilderError(Box::new(other)),
+    }
 }
 
 fn review_by_submission(
@@ -625,7 +710,22 @@ pub fn undo_last(
                 reviews::suspended_leech,
             ))
             .get_result(conn)?;
+        type Memories = (Option<f32>, Option<f32>, Option<f32>, Option<f32>);
+        let (before_stability, before_difficulty, after_stability, after_difficulty): Memories =
+            reviews::table
+                .find(&last.review_id)
+                .select((
+                    reviews::before_fsrs_stability,
+                    reviews::before_fsrs_difficulty,
+                    reviews::after_fsrs_stability,
+                    reviews::after_fsrs_difficulty,
+                ))
+                .get_result(conn)?;
         let current = card_state(conn, user_id, &last.question_id)?;
+        let current_memory = cards::table
+            .find((user_id, &last.question_id))
+            .select((cards::fsrs_stability, cards::fsrs_difficulty))
+            .get_result::<(Option<f32>, Option<f32>)>(conn)?;
         let current_schedule = (
             to_i32(current.sm2.repetitions),
             to_i32(current.sm2.interval_days),
@@ -634,7 +734,9 @@ pub fn undo_last(
         );
         // A grade that suspended the card as a leech left it suspended; any other suspension
         // (or a burial) came after the grade.
+        // (A scheduler switch since the grade changed the due day or the memory state.)
         if current_schedule != after
+            || current_memory != (after_stability, after_difficulty)
             || current.suspended != suspended_leech
             || current.buried_until.is_some()
         {
@@ -650,6 +752,8 @@ pub fn undo_last(
                 cards::review_count.eq(counts.1),
                 cards::last_reviewed_at.eq(counts.2),
                 cards::suspended.eq(false),
+                cards::fsrs_stability.eq(before_stability),
+                cards::fsrs_difficulty.eq(before_difficulty),
                 // A page drawn before the undo must not grade on top of it.
                 cards::version.eq(current.version + 1),
             ))

@@ -479,7 +479,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(apply_plan)
         .service(leech_notice)
         .service(review_log)
-        .service(anki_export);
+        .service(anki_export)
+        // The schedulers page is a progress tab; its handlers live with the scheduler.
+        .configure(crate::scheduler::routes::routes);
 }
 
 #[cfg(test)]

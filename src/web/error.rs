@@ -47,6 +47,10 @@ pub enum AppError {
     /// The review log or the Anki file could not be written.
     #[error("the progress export failed")]
     ProgressExport(#[from] crate::progress::export::ExportError),
+    /// Switching scheduler, evaluating or training FSRS failed (the database or the FSRS
+    /// crate).
+    #[error("the scheduler could not be applied")]
+    Scheduler(#[source] crate::scheduler::service::SchedulerServiceError),
     /// The "My data" download could not be written.
     #[error("the data export failed")]
     DataExport(#[source] serde_json::Error),
@@ -103,6 +107,17 @@ impl From<crate::interview::service::InterviewError> for AppError {
                     .into(),
             ),
             InterviewError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::scheduler::service::SchedulerServiceError> for AppError {
+    fn from(e: crate::scheduler::service::SchedulerServiceError) -> Self {
+        use crate::scheduler::service::SchedulerServiceError;
+        match e {
+            SchedulerServiceError::Db(e) => e.into(),
+            SchedulerServiceError::Connection(e) => AppError::Db(e),
+            other => AppError::Scheduler(other),
         }
     }
 }

@@ -20,6 +20,7 @@ mod interview;
 mod ops;
 mod practice;
 mod progress;
+mod schedulers;
 mod security;
 mod settings;
 mod study_loop;
