@@ -421,18 +421,13 @@ pub fn grade_within_transaction(
     // The SM-2 columns follow every grade under either scheduler, so switching back to SM-2
     // continues from them; the chosen scheduler sets the due day.
     let (after_sm2, after_due, lapses, after_memory, interval_days) = if is_redrill {
-        let interval = match scheduler {
-            SchedulerChoice::Sm2 => before.sm2.interval_days,
-            SchedulerChoice::Fsrs => before.due_day.map_or(0, |due| {
-                crate::scheduler::core::days_between(request.today, due)
-            }),
-        };
+        // A re-drill moves no schedule; the number is only stored, never shown.
         (
             before.sm2,
             before.due_day,
             before.lapses,
             before_memory,
-            interval,
+            before.sm2.interval_days,
         )
     } else {
         let next = sm2::review(before.sm2, request.grade);
@@ -567,6 +562,23 @@ fn scheduler_error(e: SchedulerServiceError) -> diesel::result::Error {
     }
 }
 
+/// The interval a grade scheduled, as the user saw it: from the review's day to the due day it
+/// set, whichever scheduler set it. (`after_interval_days` holds SM-2's interval, which undo
+/// restores and which differs under FSRS; for SM-2 both give the same number.)
+/// A same-day re-drill moves no schedule, so it keeps the stored number (pages say "schedule
+/// unchanged" for it).
+fn scheduled_interval(
+    study_day: NaiveDate,
+    due_day: Option<NaiveDate>,
+    sm2_interval: i32,
+    is_redrill: bool,
+) -> i32 {
+    match due_day {
+        Some(due) if !is_redrill => i32::try_from((due - study_day).num_days()).unwrap_or(i32::MAX),
+        _ => sm2_interval,
+    }
+}
+
 fn review_by_submission(
     conn: &mut DbConnection,
     request: &GradeRequest,
@@ -577,17 +589,20 @@ fn review_by_submission(
         .select((
             reviews::grade,
             reviews::is_redrill,
+            reviews::study_day,
             reviews::after_interval_days,
             reviews::after_due_day,
         ))
-        .get_result::<(i32, bool, i32, Option<NaiveDate>)>(conn)
+        .get_result::<(i32, bool, NaiveDate, i32, Option<NaiveDate>)>(conn)
         .optional()?
-        .map(|(grade, is_redrill, interval_days, due_day)| GradeResult {
-            grade,
-            is_redrill,
-            interval_days,
-            due_day,
-        }))
+        .map(
+            |(grade, is_redrill, study_day, sm2_interval, due_day)| GradeResult {
+                grade,
+                is_redrill,
+                interval_days: scheduled_interval(study_day, due_day, sm2_interval, is_redrill),
+                due_day,
+            },
+        ))
 }
 
 /// Creates the user's card for a question if it has none yet (a new card, version 0). Called
@@ -646,12 +661,12 @@ pub fn last_grade(
         .into_iter()
         .next()
         .map(
-            |(review_id, question_id, grade, is_redrill, interval_days, due_day)| LastGrade {
+            |(review_id, question_id, grade, is_redrill, sm2_interval, due_day)| LastGrade {
                 review_id,
                 question_id,
                 grade,
                 is_redrill,
-                interval_days,
+                interval_days: scheduled_interval(today, due_day, sm2_interval, is_redrill),
                 due_day,
             },
         ))
@@ -865,7 +880,7 @@ pub fn history(
             reviews::grade,
             reviews::source,
             reviews::is_redrill,
-            reviews::after_interval_days,
+            (reviews::after_interval_days, reviews::after_due_day),
             reviews::undone_at,
         ))
         .load::<(
@@ -874,22 +889,43 @@ pub fn history(
             i32,
             String,
             bool,
-            i32,
+            (i32, Option<NaiveDate>),
             Option<NaiveDateTime>,
         )>(conn)?
         .into_iter()
         .map(
-            |(reviewed_at, study_day, grade, source, is_redrill, interval_days, undone)| {
+            |(reviewed_at, study_day, grade, source, is_redrill, (sm2_interval, due), undone)| {
                 HistoryEntry {
                     reviewed_at,
                     study_day,
                     grade,
                     source,
                     is_redrill,
-                    interval_days,
+                    interval_days: scheduled_interval(study_day, due, sm2_interval, is_redrill),
                     undone: undone.is_some(),
                 }
             },
         )
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scheduled_interval;
+    use chrono::NaiveDate;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_interval_shown_is_the_distance_to_the_due_day_the_grade_set() {
+        // SM-2 stored 6 days and set the due day 6 days on: the same number.
+        assert_eq!(scheduled_interval(day(1), Some(day(7)), 6, false), 6);
+        // FSRS set the due day 11 days on while SM-2's column says 6: the user saw 11.
+        assert_eq!(scheduled_interval(day(1), Some(day(12)), 6, false), 11);
+        // A re-drill moved nothing: the stored number stays.
+        assert_eq!(scheduled_interval(day(1), Some(day(12)), 6, true), 6);
+        assert_eq!(scheduled_interval(day(1), None, 0, false), 0);
+    }
 }
