@@ -129,6 +129,12 @@ fn pages_are_valid_html_and_accessible() {
     assert_eq!(browser.text("h1"), "Settings");
     findings.check(&browser, "settings");
 
+    // The schedulers page (a new user: the evidence waits for reviews, training is offered
+    // later).
+    browser.goto(&format!("{}/progress/schedulers", app.address));
+    assert_eq!(browser.text("h1"), "Schedulers");
+    findings.check(&browser, "schedulers");
+
     findings.assert_clean();
 }
 
