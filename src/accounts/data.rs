@@ -1,10 +1,11 @@
-//! "My data": everything the service holds about a user, as one JSON document (settings,
-//! cards with their schedule, every review, interviews with their items, flags, sessions).
+//! "My data": everything the service holds about a user, as one JSON document (settings and
+//! the chosen scheduler with any trained FSRS parameters, cards with their schedule and FSRS
+//! memory state, every review, interviews with their items, flags, sessions).
 //! Questions are named by their key (`set/id`), which survives re-imports.
 
 use crate::db::DbConnection;
 use crate::db::schema::{
-    cards, flags, interview_items, interviews, questions, reviews, sessions, users,
+    cards, flags, fsrs_parameters, interview_items, interviews, questions, reviews, sessions, users,
 };
 use crate::practice::service::{SCHEDULE_COLUMNS, StoredSchedule};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -43,6 +44,12 @@ pub struct SettingsData {
     pub interview_date: Option<NaiveDate>,
     /// Sets switched off for study (every other set is studied).
     pub inactive_sets: Vec<String>,
+    /// `sm2` or `fsrs`.
+    pub scheduler: String,
+    pub desired_retention_percent: i32,
+    /// The FSRS parameters fitted to this user's reviews, as stored (JSON), if trained.
+    pub fsrs_parameters: Option<String>,
+    pub fsrs_trained_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Serialize)]
@@ -50,6 +57,9 @@ pub struct CardData {
     pub question: String,
     #[serde(flatten)]
     pub schedule: StoredSchedule,
+    /// FSRS's memory state (set while the user is on FSRS).
+    pub fsrs_stability: Option<f32>,
+    pub fsrs_difficulty: Option<f32>,
 }
 
 #[derive(Debug, Serialize, Queryable)]
@@ -134,6 +144,16 @@ pub fn export(conn: &mut DbConnection, user_id: &str, now: NaiveDateTime) -> Que
         let stored = super::service::load_settings(conn, user_id)?;
         let mut inactive_sets: Vec<String> = stored.inactive_sets.into_iter().collect();
         inactive_sets.sort();
+        let (scheduler, desired_retention_percent) = users::table
+            .find(user_id)
+            .select((users::scheduler, users::desired_retention_percent))
+            .get_result::<(String, i32)>(conn)?;
+        let (fsrs_parameters, fsrs_trained_at) = fsrs_parameters::table
+            .find(user_id)
+            .select((fsrs_parameters::parameters, fsrs_parameters::trained_at))
+            .get_result::<(Option<String>, Option<NaiveDateTime>)>(conn)
+            .optional()?
+            .unwrap_or_default();
         let settings = SettingsData {
             new_per_day: stored.new_per_day,
             max_reviews_per_day: stored.max_reviews_per_day,
@@ -142,15 +162,30 @@ pub fn export(conn: &mut DbConnection, user_id: &str, now: NaiveDateTime) -> Que
             new_order: stored.new_order.as_str().to_owned(),
             interview_date: stored.interview_date,
             inactive_sets,
+            scheduler,
+            desired_retention_percent,
+            fsrs_parameters,
+            fsrs_trained_at,
         };
         let cards: Vec<CardData> = cards::table
             .inner_join(questions::table)
             .filter(cards::user_id.eq(user_id))
             .order(questions::question_key)
-            .select((questions::question_key, SCHEDULE_COLUMNS))
-            .load::<(String, StoredSchedule)>(conn)?
+            .select((
+                questions::question_key,
+                SCHEDULE_COLUMNS,
+                (cards::fsrs_stability, cards::fsrs_difficulty),
+            ))
+            .load::<(String, StoredSchedule, (Option<f32>, Option<f32>))>(conn)?
             .into_iter()
-            .map(|(question, schedule)| CardData { question, schedule })
+            .map(
+                |(question, schedule, (fsrs_stability, fsrs_difficulty))| CardData {
+                    question,
+                    schedule,
+                    fsrs_stability,
+                    fsrs_difficulty,
+                },
+            )
             .collect();
         let reviews = reviews::table
             .inner_join(questions::table)

@@ -507,6 +507,16 @@ fn my_data_holds_my_reviews_and_nothing_of_other_users(test_db: TestDb) {
     assert_eq!(grades[2].1, 5);
     assert_eq!(grades[2].2, "interview");
     assert_eq!(data["cards"].as_array().unwrap().len(), 3);
+    // The scheduler she studies with (the default) and no FSRS state, since she never chose it.
+    assert_eq!(data["settings"]["scheduler"], "sm2");
+    assert_eq!(data["settings"]["desired_retention_percent"], 90);
+    assert!(data["settings"]["fsrs_parameters"].is_null());
+    assert!(data["cards"][0]["fsrs_stability"].is_null());
+    assert!(
+        data["cards"][0]["due_day"].is_string(),
+        "{}",
+        data["cards"][0]
+    );
     let interview = &data["interviews"][0];
     assert_eq!(interview["items"].as_array().unwrap().len(), 1);
     assert_eq!(interview["items"][0]["grade"], 5);

@@ -190,6 +190,23 @@ fn switching_to_fsrs_and_back_keeps_every_card_where_each_scheduler_puts_it(test
         },
     );
     assert!(!expected_due.is_empty(), "nothing was graded under FSRS");
+    // "My data" carries the choice and each card's memory state.
+    let data: serde_json::Value =
+        serde_json::from_str(&s.app.get("/settings/data").text().unwrap()).unwrap();
+    assert_eq!(data["settings"]["scheduler"], "fsrs");
+    assert_eq!(data["settings"]["desired_retention_percent"], 85);
+    let (key, memory) = memories.iter().next().unwrap();
+    let card = data["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["question"] == key.as_str())
+        .unwrap();
+    assert_eq!(
+        card["fsrs_stability"].as_f64().map(|v| v as f32),
+        Some(memory.stability),
+        "{card}"
+    );
     for (key, history) in &histories {
         let card = stored(&s, key);
         assert_eq!(card.memory, memories.get(key).copied(), "{key}");
