@@ -69,13 +69,15 @@ impl AppState {
         self.on_blocking_thread(Retry::Read, query).await
     }
 
-    /// [`Self::read`] for the small key lookup every request makes (the session): when a reader
-    /// is free, it runs right here on the async worker, since the lookup takes less time than
-    /// handing it to a blocking thread and back (two thread wake-ups). On SQLite it takes a few
-    /// microseconds (WAL readers never wait for the writer); on PostgreSQL it is one round trip
-    /// of a prepared statement, during which the worker's core is free for the database. When
-    /// every reader is busy, or the connection turns out lost, it runs on a blocking thread like
-    /// any read (which checks out a fresh connection and retries).
+    /// [`Self::read`] for the small key lookup every request makes (the session): when the
+    /// database is on this machine and a reader is free, it runs right here on the async worker,
+    /// since the lookup takes less time than handing it to a blocking thread and back (two
+    /// thread wake-ups). On SQLite it takes a few microseconds (WAL readers never wait for the
+    /// writer); on a local PostgreSQL it is one round trip of a prepared statement, during which
+    /// the worker's core is free for the database. A PostgreSQL across a network never runs on
+    /// the worker: a connection that went quiet could stall it, and every request it holds, for
+    /// minutes. When every reader is busy, or the connection turns out lost, it runs on a
+    /// blocking thread like any read (which checks out a fresh connection and retries).
     pub async fn read_key<T, F>(&self, query: F) -> Result<T, AppError>
     where
         T: Send + 'static,

@@ -51,6 +51,37 @@ impl DatabaseUrl {
         matches!(self, DatabaseUrl::Sqlite(_))
     }
 
+    /// Whether the database is on this machine: an SQLite file, or PostgreSQL over a Unix
+    /// socket or a loopback address. A query to it cannot hang on a network that went quiet,
+    /// so a quick one may run on an async worker (see `AppState::read_key`).
+    pub fn is_on_this_machine(&self) -> bool {
+        let url = match self {
+            DatabaseUrl::Sqlite(_) => return true,
+            DatabaseUrl::Postgres(url) => url,
+        };
+        let after_scheme = url.split_once("://").map_or("", |(_, rest)| rest);
+        let (authority, query) = after_scheme
+            .split_once('?')
+            .map_or((after_scheme, ""), |(a, q)| (a, q));
+        // `?host=/run/postgresql` names a socket folder whatever the authority says.
+        if let Some(host) = query.split('&').find_map(|pair| pair.strip_prefix("host=")) {
+            return host.starts_with('/') || host.starts_with("%2F") || host.starts_with("%2f");
+        }
+        let authority = authority.split('/').next().unwrap_or("");
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let host = match host_port.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => host_port.split(':').next().unwrap_or(""),
+        };
+        host.is_empty()
+            || host.starts_with("%2F")
+            || host.starts_with("%2f")
+            || host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+
     /// The URL without any password, for logs.
     pub fn redacted(&self) -> String {
         match self {
@@ -186,6 +217,8 @@ impl DerefMut for PooledConnection {
 #[derive(Clone)]
 pub struct Db {
     pub url: DatabaseUrl,
+    /// [`DatabaseUrl::is_on_this_machine`], worked out once.
+    on_this_machine: bool,
     read: Pool,
     write: Pool,
     epoch: Arc<AtomicU64>,
@@ -247,6 +280,7 @@ impl Db {
         }
         Ok(Db {
             url: url.clone(),
+            on_this_machine: url.is_on_this_machine(),
             read,
             write,
             epoch,
@@ -295,9 +329,13 @@ impl Db {
         self.checkout(&self.write)
     }
 
-    /// A reader that is free right now, without waiting (`None` when every reader is busy, or
-    /// while the pool is under suspicion).
+    /// A reader that is free right now, without waiting (`None` when every reader is busy,
+    /// while the pool is under suspicion, or when the database is across a network, where a
+    /// query could wait for minutes on a connection that went quiet).
     pub fn idle_reader(&self) -> Option<PooledConnection> {
+        if !self.on_this_machine {
+            return None;
+        }
         let conn = self.read.try_get()?;
         (conn.checked_epoch >= self.epoch.load(Ordering::Acquire)).then_some(PooledConnection(conn))
     }
@@ -424,6 +462,32 @@ pub fn default_read_connections() -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_on_this_machine_is_a_file_a_socket_or_a_loopback_address() {
+        let local = [
+            "rehearse.db",
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgres://u:p@localhost/db",
+            "postgresql://[::1]:5432/db",
+            "postgres:///db",
+            "postgres://%2Frun%2Fpostgresql/db",
+            "postgres://db.example/db?host=/run/postgresql",
+        ];
+        for url in local {
+            assert!(DatabaseUrl::parse(url).is_on_this_machine(), "{url}");
+        }
+        let remote = [
+            "postgres://postgres@10.0.0.5:5432/test",
+            "postgres://u:p@db.example/db",
+            "postgresql://[2001:db8::1]:5432/db",
+            "postgres://u@127.0.0.1.example/db",
+            "postgres://localhost/db?host=db.example",
+        ];
+        for url in remote {
+            assert!(!DatabaseUrl::parse(url).is_on_this_machine(), "{url}");
+        }
+    }
 
     #[test]
     fn urls_select_the_backend() {
