@@ -54,13 +54,7 @@ impl SettingsValues {
     }
 
     fn from_form(pairs: &[(String, String)]) -> SettingsValues {
-        let get = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
+        let get = |name: &str| crate::web::form::field(pairs, name).to_owned();
         SettingsValues {
             new_per_day: get("new_per_day"),
             max_reviews_per_day: get("max_reviews_per_day"),
@@ -87,13 +81,7 @@ impl SchedulerValues {
     }
 
     fn from_form(pairs: &[(String, String)]) -> SchedulerValues {
-        let get = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
+        let get = |name: &str| crate::web::form::field(pairs, name).to_owned();
         SchedulerValues {
             fsrs: get("scheduler") == "fsrs",
             desired_retention: get("desired_retention"),

@@ -319,6 +319,21 @@ impl FsrsModel {
         )
     }
 
+    /// Where a card's log starts: nothing for a log from its first review, else the state
+    /// FSRS derives from the SM-2 state the log starts from.
+    fn starting_state(&self, history: &CardHistory) -> Option<MemoryState> {
+        if !history.is_truncated() {
+            return None;
+        }
+        self.fsrs
+            .memory_state_from_sm2(
+                history.start.easiness_hundredths as f32 / 100.0,
+                history.start.interval_days as f32,
+                0.9,
+            )
+            .ok()
+    }
+
     /// A card's memory state after its logged reviews (`None` when it has none). A truncated
     /// log starts from the crate's estimate from the SM-2 state (`memory_state_from_sm2`, with
     /// SM-2 assumed to keep 90 %).
@@ -329,34 +344,14 @@ impl FsrsModel {
         if history.reviews.is_empty() {
             return Ok(None);
         }
-        let starting = if history.is_truncated() {
-            self.fsrs
-                .memory_state_from_sm2(
-                    history.start.easiness_hundredths as f32 / 100.0,
-                    history.start.interval_days as f32,
-                    0.9,
-                )
-                .ok()
-        } else {
-            None
-        };
+        let starting = self.starting_state(history);
         Ok(Some(self.fsrs.memory_state(history.fsrs_item(), starting)?))
     }
 
     /// The memory state after each review, in order (the same steps as
     /// [`Self::state_from_history`]).
     pub fn states_along(&self, history: &CardHistory) -> Result<Vec<MemoryState>, SchedulerError> {
-        let starting = if history.is_truncated() {
-            self.fsrs
-                .memory_state_from_sm2(
-                    history.start.easiness_hundredths as f32 / 100.0,
-                    history.start.interval_days as f32,
-                    0.9,
-                )
-                .ok()
-        } else {
-            None
-        };
+        let starting = self.starting_state(history);
         let mut states = self
             .fsrs
             .historical_memory_states(history.fsrs_item(), starting)?;

@@ -35,17 +35,23 @@ impl From<UrlencodedError> for AppError {
     }
 }
 
+/// The first value of field `name` among submitted pairs, or "" when it is missing (for pairs
+/// kept to re-render a refused form).
+pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+        .unwrap_or("")
+}
+
 /// The fields of a submitted form, in order (a name may repeat, as with checkboxes).
 pub struct Fields(pub Vec<(String, String)>);
 
 impl Fields {
     /// The first value of a field, or "" when it is missing.
     pub fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-            .unwrap_or("")
+        field(&self.0, name)
     }
 
     /// The first value of a field, trimmed, or `None` when missing or blank.
